@@ -1,0 +1,62 @@
+"""Import TensorFlow without its start-up log lines.
+
+TensorFlow prints notices while its shared libraries load (oneDNN, CPU
+features, CUDA stubs), before ``TF_CPP_MIN_LOG_LEVEL`` is read, straight to
+file descriptor 2.  ``quiet_import_tensorflow`` captures that descriptor while
+TensorFlow loads and re-emits every line that is not one of those known
+notices, so real errors still reach the user.  Set ``TF_CPP_MIN_LOG_LEVEL=0``
+to see everything.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+
+_NOISE = re.compile(
+    r"All log messages before absl::InitializeLog"
+    r"|oneDNN custom operations are on"
+    r"|cpu_feature_guard"
+    r"|This TensorFlow binary is optimized"
+    r"|To enable the following instructions"
+    r"|rebuild TensorFlow with the appropriate compiler flags"
+    r"|Unable to register cu(DNN|FFT|BLAS) factory"
+    r"|Could not find cuda drivers"
+    r"|cuda_(dnn|fft|blas|executor|driver)\.cc"
+    r"|TF-TRT Warning"
+    r"|computation placer already registered"
+    r"|failed call to cuInit"
+    r"|Attempting to register factory for plugin"
+)
+
+
+def quiet_import_tensorflow() -> None:
+    """Import TensorFlow once, dropping its known start-up notices."""
+    if "tensorflow" in sys.modules:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0":
+        import tensorflow  # noqa: F401
+
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no usable fd 2
+        import tensorflow  # noqa: F401
+
+        return
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            text = tmp.read().decode("utf-8", errors="replace")
+            kept = [ln for ln in text.splitlines() if ln and not _NOISE.search(ln)]
+            if kept:
+                sys.stderr.write("\n".join(kept) + "\n")
