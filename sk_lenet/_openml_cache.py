@@ -246,6 +246,8 @@ def _make_guarded_urlopen(orig: Callable[..., Any]) -> Callable[..., Any]:
         url = getattr(req, "full_url", str(req))
         if not _state.allow_download:
             raise NetworkUnavailable(url, "download_if_missing=False")
+        if _state.failed is not None:  # scikit-learn tries again; we don't
+            raise NetworkUnavailable(url, _state.failed)
         attempts = 1 + max(0, int(_state.n_retries))
         for attempt in range(attempts):
             try:
@@ -262,9 +264,8 @@ def _make_guarded_urlopen(orig: Callable[..., Any]) -> Callable[..., Any]:
                 if transient and attempt + 1 < attempts:
                     time.sleep(_state.delay)
                     continue
-                raise NetworkUnavailable(
-                    url, f"{type(exc).__name__}: {reason}"
-                ) from exc
+                _state.failed = f"{type(exc).__name__}: {reason}"
+                raise NetworkUnavailable(url, _state.failed) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     guarded_urlopen._sk_lenet_guard = True  # type: ignore[attr-defined]
@@ -337,6 +338,7 @@ def _hooks(allow_download: bool, n_retries: int, delay: float) -> Iterator[None]
         _state.delay = delay
         _state.result = None
         _state.error = None
+        _state.failed = None
         try:
             yield
         finally:
