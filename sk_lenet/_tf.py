@@ -10,6 +10,7 @@ to see everything.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -32,20 +33,38 @@ _NOISE = re.compile(
 )
 
 
+class _DropRetracingWarning(logging.Filter):
+    """Drop TensorFlow's "triggered tf.function retracing" warning.
+
+    Every new network traces its own functions, so grid searches and
+    cross-validation (many fits in one process) trip it although nothing is
+    wrong.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
 def quiet_import_tensorflow() -> None:
     """Import TensorFlow once, dropping its known start-up notices."""
-    if "tensorflow" in sys.modules:
-        return
+    if "tensorflow" not in sys.modules:
+        _import_without_notices()
+    logger = logging.getLogger("tensorflow")
+    if not any(isinstance(f, _DropRetracingWarning) for f in logger.filters):
+        logger.addFilter(_DropRetracingWarning())
+
+
+def _import_without_notices() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0":
-        import tensorflow  # noqa: F401
+        import tensorflow
 
         return
     try:
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError, AttributeError):  # no usable fd 2
-        import tensorflow  # noqa: F401
+        import tensorflow
 
         return
     with tempfile.TemporaryFile() as tmp:

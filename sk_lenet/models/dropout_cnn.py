@@ -1,0 +1,112 @@
+"""The Keras dropout CNN baseline ("CNN with Keras in Python")::
+
+    INPUT => CONV 32@3x3 relu => CONV 64@3x3 relu => MAXPOOL 2 => DROPOUT 0.25
+          => FC 128 relu => DROPOUT 0.5 => FC n_classes => SOFTMAX
+
+Trained with Adam, 3 epochs, batch 128, 20% of the training data held out for
+validation: 98.87% on MNIST.
+"""
+
+from __future__ import annotations
+
+from keras import layers
+
+from sk_lenet.base import ImageClassifierBase
+
+__all__ = ["DropoutCNNClassifier"]
+
+
+class DropoutCNNClassifier(ImageClassifierBase):
+    """Two 3x3 convolutions, max pooling and dropout: the Keras MNIST baseline.
+
+    The defaults reproduce the tutorial, including its 20% validation split
+    (``val_loss`` and ``val_accuracy`` in ``history_``).
+
+    Parameters
+    ----------
+    filters : tuple of int, default=(32, 64)
+        Filters of the two convolutions.
+    kernel_size : int or tuple of int, default=3
+        Kernel size of both convolutions.
+    dense_units : int, default=128
+        Units of the fully connected hidden layer.
+    activation : str, default="relu"
+        Activation of the convolutions and the dense layer.
+    dropout : tuple of float, default=(0.25, 0.5)
+        Dropout rates after the pooling and after the dense layer.
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        Optimizer (see :class:`~sk_lenet.base.ImageClassifierBase`).
+    learning_rate : float, default=0.001
+        Step size (Keras' Adam default, which the tutorial uses).
+    epochs : int, default=3
+        Passes over the training data.
+    batch_size : int, default=128
+        Samples per gradient step.
+    validation_fraction : float, default=0.2
+        Stratified hold-out for the validation curves; 0 trains on everything.
+    **kwargs : dict
+        Options shared by every sk_lenet estimator (``random_state``,
+        ``verbose``, ``early_stopping``, ``image_shape``, ...); see
+        :class:`~sk_lenet.base.ImageClassifierBase`.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The fitted network.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen in ``fit``.
+    image_shape_ : tuple of int
+        ``(height, width, channels)`` of the input images.
+    history_ : dict of str to list of float
+        Per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sk_lenet import DropoutCNNClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = DropoutCNNClassifier(epochs=1, random_state=0).fit(X, y)
+    >>> sorted(clf.history_)
+    ['accuracy', 'loss', 'val_accuracy', 'val_loss']
+    """
+
+    def __init__(
+        self,
+        filters=(32, 64),
+        kernel_size=3,
+        dense_units=128,
+        activation="relu",
+        dropout=(0.25, 0.5),
+        *,
+        optimizer="adam",
+        learning_rate=0.001,
+        epochs=3,
+        batch_size=128,
+        validation_fraction=0.2,
+        **kwargs,
+    ):
+        super().__init__(
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_fraction=validation_fraction,
+            **kwargs,
+        )
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.dense_units = dense_units
+        self.activation = activation
+        self.dropout = dropout
+
+    def _layers(self):
+        (f1, f2), (drop_conv, drop_dense) = self.filters, self.dropout
+        return [
+            layers.Conv2D(f1, self.kernel_size, activation=self.activation),
+            layers.Conv2D(f2, self.kernel_size, activation=self.activation),
+            layers.MaxPooling2D(pool_size=2),
+            layers.Dropout(drop_conv),
+            layers.Flatten(),
+            layers.Dense(self.dense_units, activation=self.activation),
+            layers.Dropout(drop_dense),
+        ]

@@ -1,0 +1,98 @@
+"""The "simplified LeNet" of Intel's smart-video-workshop: one convolution
+block instead of LeNet's two, to train fast on a CPU::
+
+    INPUT => CONV 32@3x3 relu => MAXPOOL 2 => FC 128 relu => FC n_classes => SOFTMAX
+
+Trained with Adam, 5 epochs, batch 128: 98.54% on MNIST in under 2 minutes.
+"""
+
+from __future__ import annotations
+
+from keras import layers
+
+from sk_lenet.base import ImageClassifierBase
+
+__all__ = ["SimplifiedLeNetClassifier"]
+
+
+class SimplifiedLeNetClassifier(ImageClassifierBase):
+    """Simplified LeNet: one 3x3 convolution, max pooling, dense 128.
+
+    The defaults reproduce the Intel workshop tutorial.
+
+    Parameters
+    ----------
+    filters : int, default=32
+        Filters of the convolution.
+    kernel_size : int or tuple of int, default=3
+        Kernel size of the convolution.
+    dense_units : int, default=128
+        Units of the fully connected hidden layer.
+    activation : str, default="relu"
+        Activation of the convolution and the dense layer.
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        Optimizer (see :class:`~sk_lenet.base.ImageClassifierBase`).
+    learning_rate : float, default=0.001
+        Step size (Keras' Adam default, which the tutorial uses).
+    epochs : int, default=5
+        Passes over the training data.
+    batch_size : int, default=128
+        Samples per gradient step.
+    **kwargs : dict
+        Options shared by every sk_lenet estimator (``random_state``,
+        ``verbose``, ``validation_fraction``, ``image_shape``, ...); see
+        :class:`~sk_lenet.base.ImageClassifierBase`.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The fitted network.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen in ``fit``.
+    image_shape_ : tuple of int
+        ``(height, width, channels)`` of the input images.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` and ``accuracy`` (and ``val_*`` with a hold-out).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sk_lenet import SimplifiedLeNetClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = SimplifiedLeNetClassifier(epochs=1, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 10)
+    """
+
+    def __init__(
+        self,
+        filters=32,
+        kernel_size=3,
+        dense_units=128,
+        activation="relu",
+        *,
+        optimizer="adam",
+        learning_rate=0.001,
+        epochs=5,
+        batch_size=128,
+        **kwargs,
+    ):
+        super().__init__(
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            epochs=epochs,
+            batch_size=batch_size,
+            **kwargs,
+        )
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.dense_units = dense_units
+        self.activation = activation
+
+    def _layers(self):
+        return [
+            layers.Conv2D(self.filters, self.kernel_size, activation=self.activation),
+            layers.MaxPooling2D(pool_size=2),
+            layers.Flatten(),
+            layers.Dense(self.dense_units, activation=self.activation),
+        ]
