@@ -33,6 +33,7 @@ import datetime as _dt
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -90,8 +91,14 @@ def run_child(code: str, env: dict, timeout: float = 900) -> dict:
             out = json.loads(line[len("RESULT ") :])
             out["process_wall_s"] = wall
             return out
-    tail = (proc.stderr or "").strip().splitlines()[-3:]
-    return {"error": " | ".join(tail) or f"exit status {proc.returncode}"}
+    lines = (proc.stderr or "").strip().splitlines()
+    # the first "SomethingError: message" line is the root cause; the last
+    # one what finally surfaced (e.g. a re-download attempt after it)
+    errors = [ln.strip() for ln in lines if re.match(r"^[\w.]+(Error|Exception)\b", ln)]
+    return {
+        "error": errors[-1] if errors else f"exit status {proc.returncode}",
+        "first_error": errors[0] if errors else None,
+    }
 
 
 def _now() -> float:
@@ -178,6 +185,7 @@ def main(argv=None) -> int:
         help="skip fetch_openml on CIFAR-10 (minutes, several GB)",
     )
     args = p.parse_args(argv)
+    load_start = [round(x, 2) for x in os.getloadavg()]
     home = Path(args.data_home).resolve()
     ensure_openml_cache(home)
     env = dict(os.environ, SCIKIT_LEARN_DATA=str(home), TF_CPP_MIN_LOG_LEVEL="3")
@@ -277,6 +285,8 @@ def main(argv=None) -> int:
         "platform": platform.platform(),
         "versions": versions(),
         "repeats": args.repeats,
+        "loadavg_start": load_start,
+        "loadavg_end": [round(x, 2) for x in os.getloadavg()],
         "data_home": "OpenML cache written by ../shared/tools/openml_cache.py "
         "(real MNIST / CIFAR-10, OpenML file layout), files in the OS page cache",
     }
@@ -337,6 +347,8 @@ def markdown(doc: dict) -> str:
         "process wall time including imports; peak RSS = ru_maxrss of the "
         "process (includes the imports: importing sk_lenet loads TensorFlow).",
         f"- data: {m['data_home']}",
+        f"- load average (1, 5, 15 min) at start {m['loadavg_start']}, at end "
+        f"{m['loadavg_end']} (2 cores: above ~1 means other work competed)",
         "",
         "| dataset | what | load s | process s | RSS after import MB "
         "| peak RSS MB | runs |",
@@ -367,7 +379,8 @@ def markdown(doc: dict) -> str:
         + (
             f"{_fmt(d.get('load_s'), '.2f')} s, OK"
             if "error" not in d
-            else f"fails: `{d['error']}`"
+            else f"fails: `{d.get('first_error')}`, then `{d['error']}` "
+            "(scikit-learn deleted the cached ARFF and tried to download it again)"
         )
         + f"; cached ARFF survived: {d.get('cached_arff_survived')}.",
         "",
