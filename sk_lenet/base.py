@@ -49,6 +49,7 @@ __all__ = ["ImageClassifierBase"]
 
 _LOSS = "sparse_categorical_crossentropy"
 _PREDICT_CHUNK = 1024  # images per forward pass in predict
+_EAGER_MAX_STEPS = 32  # fits of at most this many steps skip graph tracing
 
 
 def _draw_seed(random_state) -> int | None:
@@ -76,13 +77,13 @@ def _seeded(seed: int | None):
     from keras.src.backend.common import global_state
     from keras.src.random import seed_generator
 
-    py_state, np_state = random.getstate(), np.random.get_state()
+    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
     keras.utils.set_random_seed(seed)
     try:
         yield
     finally:
         random.setstate(py_state)
-        np.random.set_state(np_state)
+        np.random.set_state(np_state)  # noqa: NPY002
         tf.random.set_seed(None)
         global_state.set_global_attribute("global_random_seed", None)
         global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
@@ -473,7 +474,15 @@ class ImageClassifierBase(KerasClassifier):
         self : estimator instance
             The fitted estimator.
         """
-        return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        if not (self.warm_start and self.initialized_):
+            return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        # Continue the epoch count, so history_ grows as in MLPClassifier, and
+        # keep classes_, which scikeras' fit blanks on a warm start.
+        classes = self.classes_
+        kwargs.setdefault("initial_epoch", self.current_epoch)
+        super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        self.classes_ = classes
+        return self
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
         """Train for one epoch, keeping the network and its history.
@@ -535,6 +544,10 @@ class ImageClassifierBase(KerasClassifier):
                     restore_best_weights=True,
                 )
             )
+        # Tracing the training step costs ~0.4 s per network; a fit of a few
+        # steps (tiny data) runs faster eagerly, with the same arithmetic.
+        steps = epochs * -(-len(y) // int(self.batch_size or 32))
+        self.model_.run_eagerly = steps <= _EAGER_MAX_STEPS
         saved, self._fit_callbacks = self._fit_callbacks, callbacks
         try:
             with _seeded(None if self._seed_ is None else self._seed_ + initial_epoch):
@@ -605,7 +618,7 @@ class ImageClassifierBase(KerasClassifier):
 def _padding_to_fit(body: list, image_shape: tuple) -> tuple | None:
     """Zero padding that lets ``body`` take images of ``image_shape``.
 
-    Images smaller than the network's smallest input (LeNet-5 needs 14×14,
+    Images smaller than the network's smallest input (LeNet-5 needs 16×16,
     say, for the bundled 8×8 digits) are centred on a zero canvas of that
     size, as the 1998 LeNet-5 paper did to MNIST.  Returns None when the
     images are big enough.

@@ -1,0 +1,280 @@
+"""The estimators as scikit-learn users use them, on real handwritten digits."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import VotingClassifier
+from sklearn.metrics import classification_report
+from sklearn.model_selection import (
+    GridSearchCV,
+    StratifiedKFold,
+    check_cv,
+    cross_val_score,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.utils import get_tags
+
+from sk_lenet import (
+    DropoutCNNClassifier,
+    FeedForwardClassifier,
+    ImageReshaper,
+    LeNet5Classifier,
+    LeNetClassifier,
+    PixelScaler,
+    SimplifiedLeNetClassifier,
+)
+from tests.conftest import ESTIMATORS, fast
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_is_a_classifier(cls):
+    est = cls()
+    assert is_classifier(est)
+    assert get_tags(est).estimator_type == "classifier"
+    assert isinstance(check_cv(5, np.arange(20) % 2, classifier=True), StratifiedKFold)
+
+
+def test_cross_val_score_stratifies(small_digits):
+    X, _, y, _ = small_digits
+    est = fast(SimplifiedLeNetClassifier)
+    assert isinstance(check_cv(5, y, classifier=is_classifier(est)), StratifiedKFold)
+    scores = cross_val_score(est, X, y, cv=5)
+    assert scores.shape == (5,)
+    assert np.all(scores > 0.2)  # chance is 0.1
+
+
+def test_voting_and_calibration_accept_it(small_digits):
+    X, X_test, y, _ = small_digits
+    vote = VotingClassifier(
+        [("lenet", fast(LeNetClassifier)), ("mlp", fast(FeedForwardClassifier))],
+        voting="soft",
+    ).fit(X, y)
+    assert vote.predict(X_test).shape == (len(X_test),)
+    calibrated = CalibratedClassifierCV(fast(SimplifiedLeNetClassifier), cv=3)
+    proba = calibrated.fit(X, y).predict_proba(X_test)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("cls", [LeNetClassifier, DropoutCNNClassifier])
+def test_int_random_state_is_bit_identical(cls, small_digits):
+    X, X_test, y, _ = small_digits
+    first = fast(cls, epochs=2).fit(X, y).predict_proba(X_test)
+    second = fast(cls, epochs=2).fit(X, y).predict_proba(X_test)
+    assert np.array_equal(first, second)
+
+
+def test_unseeded_fit_after_seeded_fit(small_digits):
+    X, X_test, y, _ = small_digits
+    np_state = np.random.get_state()[1].copy()  # noqa: NPY002
+    fast(DropoutCNNClassifier).fit(X, y)
+    assert np.array_equal(np.random.get_state()[1], np_state)  # noqa: NPY002
+    a = fast(DropoutCNNClassifier, random_state=None).fit(X, y)
+    b = fast(DropoutCNNClassifier, random_state=None).fit(X, y)
+    assert not np.array_equal(a.predict_proba(X_test), b.predict_proba(X_test))
+
+
+def test_input_forms_are_interchangeable(small_digits):
+    X, X_test, y, _ = small_digits
+    labels = np.array([str(v) for v in y])  # fetch_openml gives '0'..'9'
+    images = X.reshape(-1, 8, 8, 1)
+    clf = fast(LeNetClassifier).fit(images, labels)
+    assert clf.image_shape_ == (8, 8, 1)
+    assert clf.n_features_in_ == 64
+    assert clf.classes_.tolist() == [str(d) for d in range(10)]
+    flat_pred = clf.predict(X_test)
+    assert flat_pred.dtype.kind == "U"
+    assert np.array_equal(flat_pred, clf.predict(X_test.reshape(-1, 8, 8, 1)))
+    # uint8 0..255, float 0..255 and float 0..1 pixels give the same network input
+    as_uint8 = fast(LeNetClassifier).fit(X, y).predict_proba(X_test)
+    as_float = fast(LeNetClassifier).fit(X.astype(float), y).predict_proba(X_test)
+    np.testing.assert_allclose(as_uint8, as_float, atol=1e-6)
+    scaled = fast(LeNetClassifier).fit(X / 255.0, y)
+    assert scaled.pixel_scale_ == 1.0
+    np.testing.assert_allclose(
+        scaled.predict_proba(X_test / 255.0), as_uint8, atol=1e-5
+    )
+
+
+def test_image_shape_parameter(small_digits):
+    X, _, y, _ = small_digits
+    clf = fast(FeedForwardClassifier, image_shape=(4, -1)).fit(X, y)
+    assert clf.image_shape_ == (4, 16, 1)
+
+
+def test_history_records_every_epoch(small_digits):
+    X, _, y, _ = small_digits
+    plain = fast(SimplifiedLeNetClassifier, epochs=3).fit(X, y)
+    assert sorted(plain.history_) == ["accuracy", "loss"]
+    assert all(len(v) == 3 for v in plain.history_.values())
+    held = fast(SimplifiedLeNetClassifier, epochs=3, validation_fraction=0.2).fit(X, y)
+    assert sorted(held.history_) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert all(len(v) == 3 for v in held.history_.values())
+
+
+def test_early_stopping_stops(small_digits):
+    X, _, y, _ = small_digits
+    clf = fast(
+        FeedForwardClassifier, epochs=40, early_stopping=True, n_iter_no_change=2
+    )
+    clf.set_params(tol=10.0)  # no epoch can improve val_loss by 10
+    clf.fit(X, y)
+    assert len(clf.history_["loss"]) == 3
+    assert "val_loss" in clf.history_
+
+
+def test_partial_fit_and_warm_start_continue(small_digits):
+    X, _, y, _ = small_digits
+    clf = fast(FeedForwardClassifier)
+    clf.partial_fit(X, y, classes=np.arange(10))
+    network = clf.model_
+    clf.partial_fit(X, y)
+    assert clf.model_ is network
+    assert len(clf.history_["loss"]) == 2
+    warm = fast(FeedForwardClassifier, warm_start=True).fit(X, y)
+    network = warm.model_
+    warm.fit(X, y)
+    assert warm.model_ is network
+    assert len(warm.history_["loss"]) == 2
+    assert warm.classes_.tolist() == list(range(10))
+    assert warm.predict(X[:5]).shape == (5,)
+
+
+def test_quiet_by_default(small_digits, capfd):
+    X, X_test, y, _ = small_digits
+    fast(LeNetClassifier).fit(X, y).predict(X_test)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_import_prints_nothing():
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("TF_")}
+    done = subprocess.run(
+        [sys.executable, "-c", "import sk_lenet"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert done.stdout == "" and done.stderr == ""
+
+
+# (minimal number of epochs, accuracy floor) for a few seconds of training each;
+# chance is 0.1.  Learning rates are the tutorials', except where noted.
+E2E = [
+    (LeNetClassifier, {"epochs": 5, "learning_rate": 0.05, "momentum": 0.9}, 0.9),
+    (LeNet5Classifier, {"epochs": 5}, 0.5),
+    (SimplifiedLeNetClassifier, {"epochs": 5}, 0.85),
+    (DropoutCNNClassifier, {"epochs": 5}, 0.8),
+    (
+        FeedForwardClassifier,
+        {"epochs": 5, "optimizer": "adam", "learning_rate": 1e-3},
+        0.7,
+    ),
+]
+
+
+@pytest.mark.parametrize(("cls", "params", "floor"), E2E)
+def test_learns_handwritten_digits(cls, params, floor, digits):
+    X_train, X_test, y_train, y_test = digits
+    clf = fast(cls, **params).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) >= floor
+
+
+def test_lenet_pipeline_on_digits(digits):
+    X_train, X_test, y_train, y_test = digits
+    pipe = make_pipeline(
+        PixelScaler(),
+        ImageReshaper(),
+        LeNetClassifier(
+            epochs=8, batch_size=32, learning_rate=0.05, momentum=0.9, random_state=0
+        ),
+    ).fit(X_train, y_train)
+    assert pipe.score(X_test, y_test) >= 0.95
+    report = classification_report(y_test, pipe.predict(X_test), output_dict=True)
+    assert report["accuracy"] >= 0.95
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_over_filters_and_learning_rate(n_jobs, small_digits):
+    X, X_test, y, _ = small_digits
+    grid = GridSearchCV(
+        make_pipeline(PixelScaler(), ImageReshaper(), fast(LeNetClassifier)),
+        {
+            "lenetclassifier__filters": [(4, 8), (8, 16)],
+            "lenetclassifier__learning_rate": [0.01, 0.1],
+        },
+        cv=2,
+        n_jobs=n_jobs,
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 4
+    assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
+    assert grid.best_estimator_.predict(X_test).shape == (len(X_test),)
+
+
+def test_clone_is_unfitted_with_same_params(small_digits):
+    X, _, y, _ = small_digits
+    clf = fast(LeNet5Classifier, zero_padding=2).fit(X, y)
+    copy = clone(clf)
+    assert copy.get_params() == clf.get_params()
+    assert not hasattr(copy, "model_")
+
+
+def test_pickle_round_trip_in_a_fresh_process(small_digits, tmp_path):
+    X, X_test, y, _ = small_digits
+    pipe = make_pipeline(PixelScaler(), ImageReshaper(), fast(DropoutCNNClassifier))
+    pipe.fit(X, y)
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(pipe))
+    np.save(tmp_path / "X.npy", X_test)
+    script = textwrap.dedent(
+        f"""
+        import pickle, numpy as np
+        pipe = pickle.loads(open({str(tmp_path / "model.pkl")!r}, "rb").read())
+        X = np.load({str(tmp_path / "X.npy")!r})
+        np.save({str(tmp_path / "proba.npy")!r}, pipe.predict_proba(X))
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    assert np.array_equal(np.load(tmp_path / "proba.npy"), pipe.predict_proba(X_test))
+
+
+# Trainable parameters of each network on 28x28x1 MNIST with 10 classes,
+# counted from the tutorials' diagrams by hand.
+PARAMS_ON_MNIST = {
+    # conv 5*5*1*20+20, conv 5*5*20*50+50, dense 7*7*50*500+500, out 501*10
+    LeNetClassifier: 520 + 25_050 + 1_225_500 + 5_010,
+    # conv 5*5*6+6, conv 5*5*6*16+16, dense 4*4*16*120+120, 121*84, 85*10
+    LeNet5Classifier: 156 + 2_416 + 30_840 + 10_164 + 850,
+    # conv 3*3*32+32, dense 13*13*32*128+128, out 129*10
+    SimplifiedLeNetClassifier: 320 + 692_352 + 1_290,
+    # conv 3*3*32+32, conv 3*3*32*64+64, dense 12*12*64*128+128, out 129*10
+    DropoutCNNClassifier: 320 + 18_496 + 1_179_776 + 1_290,
+    # 785*256, 257*128, 129*10
+    FeedForwardClassifier: 200_960 + 32_896 + 1_290,
+}
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_network_matches_the_tutorial(cls):
+    X = np.zeros((10, 784), dtype=np.uint8)
+    y = np.arange(10)
+    clf = cls().initialize(X, y)
+    trainable = sum(int(np.prod(w.shape)) for w in clf.model_.trainable_weights)
+    assert trainable == PARAMS_ON_MNIST[cls]
+
+
+def test_lenet5_paper_padding_and_small_images():
+    X = np.zeros((10, 784), dtype=np.uint8)
+    y = np.arange(10)
+    paper = LeNet5Classifier(zero_padding=2).initialize(X, y).model_
+    first_conv = next(layer for layer in paper.layers if "conv" in layer.name)
+    assert first_conv.output.shape[1:3] == (28, 28)  # 32x32 in, as in 1998
+    digits8 = LeNet5Classifier().initialize(np.zeros((10, 64)), y).model_
+    assert digits8.get_layer("pad_to_minimum_size").output.shape[1:3] == (16, 16)
