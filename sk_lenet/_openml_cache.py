@@ -477,6 +477,7 @@ def write_array_cache(
     meta_bytes = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
+    _remove_stale_temp_files(path)
     fd, tmp = tempfile.mkstemp(
         dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp"
     )
@@ -495,6 +496,25 @@ def write_array_cache(
         except OSError:
             pass
         raise
+
+
+def _remove_stale_temp_files(path: str, max_age_s: float = 6 * 3600) -> None:
+    """Delete temp files of ``path`` left by killed writers (old ones only:
+    a young one may belong to a concurrent writer)."""
+    directory, base = os.path.split(os.path.abspath(path))
+    prefix = "." + base + "."
+    now = time.time()
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith(prefix) and entry.name.endswith(".tmp"):
+            try:
+                if now - entry.stat().st_mtime > max_age_s:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
 
 
 def _savez(fh: Any, **arrays: np.ndarray) -> None:

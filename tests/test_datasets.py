@@ -352,6 +352,20 @@ def test_crash_mid_write_leaves_no_partial_file(mnist_home, monkeypatch):
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
 
 
+def test_stale_temp_files_of_killed_writers_are_removed(mnist_home):
+    home = mnist_home[0]
+    path = _cache_file(home, MNIST)
+    path.parent.mkdir(parents=True)
+    old = path.parent / f".{path.name}.abc123.tmp"
+    young = path.parent / f".{path.name}.def456.tmp"
+    old.write_bytes(b"PK partial")
+    young.write_bytes(b"PK partial")
+    os.utime(old, (time.time() - 7 * 3600,) * 2)
+    D.fetch_mnist(data_home=home)
+    assert not old.exists()
+    assert young.exists()  # may belong to a writer still running
+
+
 def test_concurrent_loads_in_two_processes(mnist_home):
     home, X, _, _ = mnist_home
     code = (
