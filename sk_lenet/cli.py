@@ -769,8 +769,9 @@ def format_cv_results(cv_results: dict, *, prefix: str = "clf__") -> str:
     ----------
     cv_results : dict
         ``cv_results_`` of a :class:`~sklearn.model_selection.GridSearchCV`.
-    prefix : str, default="clf__"
-        Step prefix stripped from the parameter names.
+    prefix : str, optional
+        Step prefix stripped from the parameter names; default ``"clf__"``,
+        the classifier step of the pipelines ``sk-lenet`` builds.
 
     Returns
     -------
