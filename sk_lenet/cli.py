@@ -508,6 +508,8 @@ def _cmd_train(args) -> int:
     clf.set_params(callbacks=None)
     clf._initialize_callbacks()  # drop the logger from the saved model
     _out(f"Trained in {elapsed:.1f}s.")
+    if args.quick:
+        _out("(--quick is a smoke run: one epoch on a subsample; expect low accuracy)")
     _out()
     _report(pipe, data.X_test, data.y_test, data.target_names)
     stem = f"{args.model}_{data.name}"
@@ -1049,6 +1051,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _note("sk-lenet: interrupted")
         return 130
+    except BrokenPipeError:
+        # output piped into e.g. `head`, which stopped reading: exit quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     return 2
 
 

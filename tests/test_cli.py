@@ -18,6 +18,12 @@ from PIL import Image  # noqa: E402
 
 pytest.importorskip("matplotlib")
 
+# Keras' own saving code (run when a model is pickled) trips NumPy 2's
+# __array__ copy-keyword deprecation; nothing sk_lenet can change.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
+
 
 def run(argv, capsys):
     """``main(argv)`` -> (exit code, stdout, stderr)."""
