@@ -1,32 +1,68 @@
 """sk_lenet: the classic Keras image classifiers as scikit-learn estimators.
 
+The estimators and transformers are imported on first use, so that
+``import sk_lenet`` and ``sk_lenet.datasets`` stay fast: TensorFlow (several
+seconds to import) loads only when a network is needed.
+
 >>> from sk_lenet import LeNetClassifier
 >>> LeNetClassifier()
 LeNetClassifier()
 """
 
-from sk_lenet._tf import quiet_import_tensorflow
+from __future__ import annotations
 
-quiet_import_tensorflow()
-
-from sk_lenet.models import (  # noqa: E402
-    DropoutCNNClassifier,
-    FeedForwardClassifier,
-    LeNet5Classifier,
-    LeNetClassifier,
-    SimplifiedLeNetClassifier,
-)
-from sk_lenet.preprocessing import ImageReshaper, PixelScaler  # noqa: E402
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "DropoutCNNClassifier": "sk_lenet.models",
+    "FeedForwardClassifier": "sk_lenet.models",
+    "LeNet5Classifier": "sk_lenet.models",
+    "LeNetClassifier": "sk_lenet.models",
+    "SimplifiedLeNetClassifier": "sk_lenet.models",
+    "ImageClassifierBase": "sk_lenet.base",
+    "ImageReshaper": "sk_lenet.preprocessing",
+    "PixelScaler": "sk_lenet.preprocessing",
+    "save_model": "sk_lenet.persistence",
+    "load_model": "sk_lenet.persistence",
+}
 
 __all__ = [
     "DropoutCNNClassifier",
     "FeedForwardClassifier",
+    "ImageClassifierBase",
     "ImageReshaper",
     "LeNet5Classifier",
     "LeNetClassifier",
     "PixelScaler",
     "SimplifiedLeNetClassifier",
     "__version__",
+    "load_model",
+    "save_model",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sk_lenet.base import ImageClassifierBase
+    from sk_lenet.models import (
+        DropoutCNNClassifier,
+        FeedForwardClassifier,
+        LeNet5Classifier,
+        LeNetClassifier,
+        SimplifiedLeNetClassifier,
+    )
+    from sk_lenet.persistence import load_model, save_model
+    from sk_lenet.preprocessing import ImageReshaper, PixelScaler
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sk_lenet' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

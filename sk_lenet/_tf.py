@@ -79,3 +79,6 @@ def _import_without_notices() -> None:
             kept = [ln for ln in text.splitlines() if ln and not _NOISE.search(ln)]
             if kept:
                 sys.stderr.write("\n".join(kept) + "\n")
+
+
+quiet_import_tensorflow()

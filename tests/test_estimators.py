@@ -278,3 +278,29 @@ def test_lenet5_paper_padding_and_small_images():
     assert first_conv.output.shape[1:3] == (28, 28)  # 32x32 in, as in 1998
     digits8 = LeNet5Classifier().initialize(np.zeros((10, 64)), y).model_
     assert digits8.get_layer("pad_to_minimum_size").output.shape[1:3] == (16, 16)
+
+
+class _InterruptAt(__import__("keras").callbacks.Callback):
+    """Raise KeyboardInterrupt (as Ctrl-C does) in the middle of an epoch."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.current_epoch == self.epoch and batch == 1:
+            raise KeyboardInterrupt
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.current_epoch = epoch
+
+
+def test_interrupted_fit_keeps_a_usable_estimator(small_digits):
+    X, X_test, y, _ = small_digits
+    X_before = X.copy()
+    clf = fast(LeNetClassifier, epochs=5, batch_size=16, callbacks=[_InterruptAt(2)])
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X, y)
+    assert len(clf.history_["loss"]) == 2  # the two completed epochs
+    assert clf.predict(X_test).shape == (len(X_test),)
+    np.testing.assert_array_equal(X, X_before)

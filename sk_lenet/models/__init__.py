@@ -1,5 +1,9 @@
 """One module per network, each readable against its tutorial's diagram."""
 
+import sk_lenet._tf  # noqa: F401  (first: TensorFlow starts quietly)
+
+# isort: split
+
 from sk_lenet.models.dropout_cnn import DropoutCNNClassifier
 from sk_lenet.models.feed_forward import FeedForwardClassifier
 from sk_lenet.models.lenet import LeNetClassifier

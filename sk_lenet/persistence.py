@@ -1,0 +1,297 @@
+"""Save and load fitted estimators without pickle.
+
+:func:`save_model` writes one ``.sklenet`` file, a zip holding the network in
+Keras' native ``.keras`` format and the scikit-learn state (parameters, classes,
+image shape, history) as JSON.  :func:`load_model` reads it back with Keras'
+``safe_mode``, and rebuilds only sk_lenet's own classes, so loading a file never
+runs code from it, unlike :mod:`pickle`.  Pipelines made of sk_lenet
+transformers and an sk_lenet estimator are saved whole.
+
+Writes are atomic: the file is written under a temporary name in the target
+folder and renamed into place, so a crash mid-save leaves any earlier file
+intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+__all__ = ["FORMAT_VERSION", "ModelFileError", "load_model", "save_model"]
+
+FORMAT = "sk_lenet"
+FORMAT_VERSION = 1
+_META = "sk_lenet.json"
+_NETWORK = "model.keras"
+
+
+class ModelFileError(ValueError):
+    """A file that is not a readable sk_lenet model file of a known version."""
+
+
+def _classes() -> dict[str, type]:
+    """The only classes a model file may name."""
+    from sk_lenet import models, preprocessing
+
+    found = {}
+    for module in (models, preprocessing):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, type):
+                found[name] = obj
+    return found
+
+
+# ----------------------------------------------------------------------
+# JSON with tuples, arrays and non-string dict keys
+# ----------------------------------------------------------------------
+def _encode(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {"__dict__": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biufUO":
+            raise TypeError(f"cannot store an array of dtype {value.dtype}")
+        return {"__ndarray__": value.tolist(), "dtype": value.dtype.str}
+    if isinstance(value, np.dtype):
+        return {"__dtype__": value.str}
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot store {type(value).__name__} {value!r}")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__tuple__" in value:
+        return tuple(_decode(v) for v in value["__tuple__"])
+    if "__dict__" in value:
+        return {_decode(k): _decode(v) for k, v in value["__dict__"]}
+    if "__ndarray__" in value:
+        dtype = np.dtype(value["dtype"])
+        return np.array(_decode(value["__ndarray__"]), dtype=dtype)
+    if "__dtype__" in value:
+        return np.dtype(value["__dtype__"])
+    raise ModelFileError(f"unknown entry in model file: {sorted(value)}")
+
+
+# ----------------------------------------------------------------------
+# One estimator or transformer <-> a JSON-able record
+# ----------------------------------------------------------------------
+_SKIP_FITTED = {"model_", "target_encoder_", "feature_encoder_"}
+
+
+def _record(est) -> dict:
+    name = type(est).__name__
+    if _classes().get(name) is not type(est):
+        raise TypeError(
+            f"save_model stores sk_lenet estimators and transformers only; got "
+            f"{name}. Use pickle (or joblib) for other steps."
+        )
+    try:
+        params = _encode(est.get_params(deep=False))
+        fitted = _encode(
+            {
+                k: v
+                for k, v in vars(est).items()
+                if k.endswith("_") and not k.startswith("_") and k not in _SKIP_FITTED
+            }
+        )
+    except TypeError as exc:
+        raise TypeError(
+            f"{name} holds a value save_model cannot store safely ({exc}). "
+            "Use parameter values that are names and numbers (e.g. optimizer="
+            "'adam', callbacks=None), or pickle the model."
+        ) from None
+    return {"class": name, "params": params, "fitted": fitted}
+
+
+def _restore(record: dict):
+    cls = _classes().get(record.get("class"))
+    if cls is None:
+        raise ModelFileError(
+            f"model file names an unknown class {record.get('class')!r}; only "
+            "sk_lenet estimators and transformers can be loaded."
+        )
+    est = cls(**_decode(record["params"]))
+    for key, value in _decode(record["fitted"]).items():
+        setattr(est, key, value)
+    return est
+
+
+# ----------------------------------------------------------------------
+# Public API
+# ----------------------------------------------------------------------
+def save_model(model, path: str | os.PathLike) -> Path:
+    """Save a fitted estimator, or a Pipeline ending in one, to ``path``.
+
+    Parameters
+    ----------
+    model : ImageClassifierBase or sklearn.pipeline.Pipeline
+        A fitted sk_lenet estimator, or a fitted Pipeline of sk_lenet
+        transformers ending in one.
+    path : str or path-like
+        Target file; ``.sklenet`` is the conventional suffix.  Written
+        atomically: an existing file is replaced only once the new one is
+        complete.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If the estimator is not fitted.
+    TypeError
+        If a step is not an sk_lenet class, or holds a value (a callback, an
+        optimizer object) that cannot be stored without pickle.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sk_lenet import SimplifiedLeNetClassifier, save_model, load_model
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = SimplifiedLeNetClassifier(epochs=1, random_state=0).fit(X, y)
+    >>> path = save_model(clf, "digits.sklenet")
+    >>> (load_model(path).predict(X) == clf.predict(X)).all()
+    np.True_
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    steps = list(model.steps) if isinstance(model, Pipeline) else [(None, model)]
+    estimator = steps[-1][1]
+    check_is_fitted(estimator)
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "versions": _versions(),
+        "pipeline": isinstance(model, Pipeline),
+        "steps": [[name, _record(step)] for name, step in steps],
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        network = Path(scratch) / _NETWORK
+        estimator.model_.save(network)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+                    zf.writestr(_META, json.dumps(meta, indent=1))
+                    zf.write(network, _NETWORK)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return path
+
+
+def load_model(path: str | os.PathLike):
+    """Load what :func:`save_model` wrote, without running code from the file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save_model`.
+
+    Returns
+    -------
+    ImageClassifierBase or sklearn.pipeline.Pipeline
+        The fitted estimator (or Pipeline), predicting exactly as when saved.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ModelFileError
+        If the file is not an sk_lenet model file, is damaged, or was written
+        by a newer, incompatible sk_lenet.
+
+    Examples
+    --------
+    >>> from sk_lenet import load_model
+    >>> clf = load_model("digits.sklenet")
+    >>> clf.classes_
+    array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    """
+    import keras
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No model file at {str(path)!r}.")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            meta = json.loads(zf.read(_META))
+            network_bytes = zf.read(_NETWORK)
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as exc:
+        raise ModelFileError(
+            f"{str(path)!r} is not a readable sk_lenet model file ({exc}). "
+            "Save models with sk_lenet.save_model."
+        ) from None
+    if meta.get("format") != FORMAT:
+        raise ModelFileError(f"{str(path)!r} is not an sk_lenet model file.")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{str(path)!r} was written in model-file format {version!r} by "
+            f"sk_lenet {meta.get('versions', {}).get('sk_lenet', '?')}; this "
+            f"sk_lenet reads format {FORMAT_VERSION} and older. Upgrade sk_lenet."
+        )
+    steps = [(name, _restore(record)) for name, record in meta["steps"]]
+    estimator = steps[-1][1]
+    with tempfile.TemporaryDirectory() as scratch:
+        network = Path(scratch) / _NETWORK
+        network.write_bytes(network_bytes)
+        try:
+            estimator.model_ = keras.saving.load_model(network, safe_mode=True)
+        except Exception as exc:
+            raise ModelFileError(
+                f"The network in {str(path)!r} cannot be loaded safely: {exc}"
+            ) from None
+    _rebuild_encoders(estimator)
+    return Pipeline(steps) if meta["pipeline"] else estimator
+
+
+def _rebuild_encoders(est) -> None:
+    """Refit scikeras' label and feature encoders from the stored classes."""
+    classes = est.classes_
+    est.classes_ = None
+    est.target_encoder_ = est.target_encoder.fit(classes)
+    est.classes_ = classes
+    est.feature_encoder_ = FunctionTransformer().fit(None)
+    est.history_ = defaultdict(list, getattr(est, "history_", {}))
+    est._initialize_callbacks()
+    est._seed_ = None
+
+
+def _versions() -> dict:
+    import keras
+    import sklearn
+
+    from sk_lenet import __version__
+
+    return {
+        "sk_lenet": __version__,
+        "keras": keras.__version__,
+        "sklearn": sklearn.__version__,
+    }

@@ -1,0 +1,145 @@
+"""save_model / load_model: Keras' native format, safe loading, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sk_lenet import (
+    DropoutCNNClassifier,
+    ImageReshaper,
+    LeNetClassifier,
+    PixelScaler,
+    load_model,
+    save_model,
+)
+from sk_lenet.persistence import ModelFileError
+from tests.conftest import fast
+
+
+@pytest.fixture(scope="module")
+def fitted_pipeline(small_digits):
+    X, _, y, _ = small_digits
+    labels = np.array([f"digit {v}" for v in y])
+    pipe = make_pipeline(PixelScaler(), ImageReshaper(), fast(DropoutCNNClassifier))
+    return pipe.fit(X, labels)
+
+
+def test_round_trip_in_a_fresh_process(fitted_pipeline, small_digits, tmp_path):
+    _, X_test, _, _ = small_digits
+    path = save_model(fitted_pipeline, tmp_path / "digits.sklenet")
+    np.save(tmp_path / "X.npy", X_test)
+    script = textwrap.dedent(
+        f"""
+        import numpy as np
+        from sk_lenet import load_model
+        pipe = load_model({str(path)!r})
+        X = np.load({str(tmp_path / "X.npy")!r})
+        np.save({str(tmp_path / "proba.npy")!r}, pipe.predict_proba(X))
+        np.save({str(tmp_path / "pred.npy")!r}, pipe.predict(X))
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    assert np.array_equal(
+        np.load(tmp_path / "proba.npy"), fitted_pipeline.predict_proba(X_test)
+    )
+    assert np.array_equal(
+        np.load(tmp_path / "pred.npy"), fitted_pipeline.predict(X_test)
+    )
+
+
+def test_loaded_estimator_keeps_its_state_and_trains_on(small_digits, tmp_path):
+    X, _, y, _ = small_digits
+    clf = fast(LeNetClassifier, filters=(4, 8)).fit(X, y)
+    again = load_model(save_model(clf, tmp_path / "m.sklenet"))
+    assert again.get_params() == clf.get_params()
+    assert again.image_shape_ == clf.image_shape_
+    assert again.history_["loss"] == clf.history_["loss"]
+    again.set_params(warm_start=True).fit(X, y)
+    assert len(again.history_["loss"]) == 2
+
+
+def test_crash_mid_save_leaves_the_old_file(fitted_pipeline, tmp_path, monkeypatch):
+    path = save_model(fitted_pipeline, tmp_path / "m.sklenet")
+    before = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(zipfile.ZipFile, "write", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_model(fitted_pipeline, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.sklenet"]
+
+
+def _rewrite(path, meta=None, network=None):
+    with zipfile.ZipFile(path) as zf:
+        old_meta = json.loads(zf.read("sk_lenet.json"))
+        old_network = zf.read("model.keras")
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("sk_lenet.json", json.dumps(meta or old_meta))
+        zf.writestr("model.keras", network or old_network)
+    return old_meta
+
+
+def test_newer_format_is_refused_clearly(fitted_pipeline, tmp_path):
+    path = save_model(fitted_pipeline, tmp_path / "m.sklenet")
+    meta = _rewrite(path)
+    _rewrite(path, {**meta, "format_version": 99})
+    with pytest.raises(ModelFileError, match=r"format 99 .*Upgrade sk_lenet"):
+        load_model(path)
+
+
+def test_unknown_class_is_refused(fitted_pipeline, tmp_path):
+    path = save_model(fitted_pipeline, tmp_path / "m.sklenet")
+    meta = _rewrite(path)
+    meta["steps"][0][1]["class"] = "os.system"
+    _rewrite(path, meta)
+    with pytest.raises(ModelFileError, match=r"unknown class 'os\.system'"):
+        load_model(path)
+
+
+def test_network_with_code_is_refused(fitted_pipeline, tmp_path):
+    path = save_model(fitted_pipeline, tmp_path / "m.sklenet")
+    evil = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda t: t * 2)])
+    evil.save(tmp_path / "evil.keras")
+    _rewrite(path, network=(tmp_path / "evil.keras").read_bytes())
+    with pytest.raises(ModelFileError, match="cannot be loaded safely"):
+        load_model(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [(b"not a zip", "not a readable sk_lenet model file"), (b"", "not a readable")],
+)
+def test_other_files_are_refused(tmp_path, content, match):
+    path = tmp_path / "m.sklenet"
+    path.write_bytes(content)
+    with pytest.raises(ModelFileError, match=match):
+        load_model(path)
+
+
+def test_save_refuses_what_it_cannot_store_safely(small_digits, tmp_path):
+    X, _, y, _ = small_digits
+    with pytest.raises(NotFittedError):
+        save_model(LeNetClassifier(), tmp_path / "m.sklenet")
+    foreign = make_pipeline(StandardScaler(), fast(LeNetClassifier)).fit(X, y)
+    with pytest.raises(TypeError, match=r"StandardScaler\. Use pickle"):
+        save_model(foreign, tmp_path / "m.sklenet")
+    with_callback = fast(LeNetClassifier, callbacks=[keras.callbacks.History()])
+    with pytest.raises(TypeError, match="callbacks=None"):
+        save_model(with_callback.fit(X, y), tmp_path / "m.sklenet")
+    assert not list(tmp_path.iterdir())
+    with pytest.raises(FileNotFoundError, match="No model file"):
+        load_model(tmp_path / "missing.sklenet")
