@@ -107,6 +107,8 @@ def plot_learning_curves(
     ['Loss', 'Accuracy']
     """
     _, Figure = _matplotlib()
+    from matplotlib.ticker import MaxNLocator
+
     if isinstance(estimator_or_history, Mapping):
         history, name = estimator_or_history, None
     else:
@@ -132,7 +134,10 @@ def plot_learning_curves(
         ax.set_ylabel(label.lower())
         ax.grid(True, alpha=0.3)
         ax.legend()
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if len(history["loss"]) == 1:
+            ax.set_xlim(0.5, 1.5)
+            ax.set_xticks([1])
     fig.suptitle(title if title is not None else f"{name or 'Training'} history")
     _save(fig, path, dpi)
     return fig

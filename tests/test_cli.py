@@ -481,3 +481,17 @@ def test_python_m_sk_lenet_bad_usage(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip() == "sk-lenet: error: model file not found: missing.pkl"
     assert proc.stdout == ""
+
+
+def test_mlp_on_cifar10_is_the_cifar10_tutorial_network():
+    args = cli.build_parser().parse_args(
+        ["train", "--model", "mlp", "--dataset", "cifar10"]
+    )
+    params, origin = cli._estimator_params(args, cli.MODELS["mlp"], "cifar10")
+    assert params["hidden_layer_sizes"] == (1024, 512)
+    assert params["activation"] == "relu" and params["batch_size"] == 32
+    assert "epochs" not in params  # the tutorial's 100, the estimator default
+    assert origin == "the tutorial's defaults"
+    pipe = cli._make_pipeline("mlp", params, "cifar10")
+    assert pipe.named_steps["reshape"].data_format == "channels_first"
+    assert pipe.named_steps["reshape"].image_shape == (32, 32, 3)
