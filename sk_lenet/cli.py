@@ -287,7 +287,7 @@ def _estimator_params(args, spec: _ModelSpec, dataset: str) -> tuple[dict, str]:
         )
     set_by_user = {k: v for k, v in given.items() if v is not None}
     params.update(set_by_user)
-    if args.quick:
+    if args.quick and args.epochs is None:
         params["epochs"] = 1
     params["random_state"] = args.random_state
     return params, origin
@@ -512,7 +512,7 @@ def _cmd_train(args) -> int:
     clf._initialize_callbacks()  # drop the logger from the saved model
     _out(f"Trained in {elapsed:.1f}s.")
     if args.quick:
-        _out("(--quick is a smoke run: one epoch on a subsample; expect low accuracy)")
+        _out("(--quick is a smoke run on a subsample: expect a low accuracy)")
     _out()
     _report(pipe, data.X_test, data.y_test, data.target_names)
     stem = f"{args.model}_{data.name}"
@@ -909,7 +909,7 @@ def _add_training_options(p) -> None:
         "--quick",
         action="store_true",
         help=f"smoke run: at most {_QUICK_TRAIN} training / {_QUICK_TEST} test "
-        "images, 1 epoch",
+        "images, 1 epoch (unless --epochs is given)",
     )
     p.add_argument("--no-plots", action="store_true", help="do not write figures")
     p.add_argument(
