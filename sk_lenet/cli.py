@@ -712,7 +712,8 @@ def _cmd_grid_search(args) -> int:
             "--param learning_rate=0.01,0.1)"
         )
     pipe = _make_pipeline(args.model, params, args.dataset)
-    valid = sorted(pipe[-1].get_params(deep=False))
+    defaults = pipe[-1].get_params(deep=False)
+    valid = sorted(defaults)
     grid: dict[str, list] = {}
     for text in args.param:
         try:
@@ -725,6 +726,8 @@ def _cmd_grid_search(args) -> int:
                 f"unknown parameter {name!r} for --model {args.model}; valid: "
                 + ", ".join(valid)
             )
+        if isinstance(defaults[name], tuple):  # "hidden_layer_sizes=16:32,16"
+            values = [(v,) if isinstance(v, (int, float)) else v for v in values]
         grid[f"clf__{name}"] = values
     if args.cv < 2:
         raise CLIError(f"--cv must be at least 2; got {args.cv}")
@@ -740,10 +743,21 @@ def _cmd_grid_search(args) -> int:
     _out("Grid: " + "; ".join(f"{k[5:]}={v!r}" for k, v in grid.items()))
     cv = StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state)
     search = GridSearchCV(
-        pipe, grid, cv=cv, n_jobs=args.n_jobs, verbose=0 if args.quiet else 1
+        pipe,
+        grid,
+        cv=cv,
+        n_jobs=args.n_jobs,
+        verbose=0 if args.quiet else 1,
+        error_score="raise",
     )
     t0 = time.perf_counter()
-    search.fit(data.X_train, data.y_train)
+    try:
+        search.fit(data.X_train, data.y_train)
+    except (TypeError, ValueError) as exc:
+        raise CLIError(
+            f"a grid candidate failed to fit ({_one_line(exc)}); check the --param "
+            "values"
+        ) from None
     _out(f"Searched in {time.perf_counter() - t0:.1f}s.")
     _out()
     _out(format_cv_results(search.cv_results_))

@@ -382,6 +382,10 @@ BAD_USAGE = {
     "grid bad param": (["grid-search", "--param", "colour=1,2"], "unknown parameter"),
     "grid bad value": (["grid-search", "--param", "filters"], "NAME=V1"),
     "grid cv": (["grid-search", "--param", "epochs=1", "--cv", "1"], "--cv"),
+    "grid candidate fails": (
+        ["grid-search", "--quick", "--param", "activation=nonsense", "--cv", "2"],
+        "a grid candidate failed to fit",
+    ),
     "mnist offline": (["train", "--dataset", "mnist", "--quick"], "not available"),
 }
 
@@ -495,3 +499,19 @@ def test_mlp_on_cifar10_is_the_cifar10_tutorial_network():
     pipe = cli._make_pipeline("mlp", params, "cifar10")
     assert pipe.named_steps["reshape"].data_format == "channels_first"
     assert pipe.named_steps["reshape"].image_shape == (32, 32, 3)
+
+
+def test_grid_tuple_params_accept_single_numbers(tmp_path, capsys, monkeypatch):
+    """``hidden_layer_sizes=16:32,16`` means (16,) and (32, 16)."""
+    seen = {}
+
+    class Search:
+        def __init__(self, estimator, grid, **kwargs):
+            seen.update(grid)
+            raise ValueError("stop here")
+
+    monkeypatch.setattr("sklearn.model_selection.GridSearchCV", Search)
+    argv = ["grid-search", "--model", "mlp", "--param", "hidden_layer_sizes=16:32,16"]
+    code, _, err = run([*argv, "--quick", "--output-dir", tmp_path], capsys)
+    assert seen == {"clf__hidden_layer_sizes": [(16,), (32, 16)]}
+    assert code == 2 and "stop here" in err
