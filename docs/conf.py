@@ -99,7 +99,13 @@ def _escape_shape_names(app, what, name, obj, options, lines):
             )
 
 
+def _always_reread_benchmarks(app, env, added, changed, removed):
+    # new result files must show up in incremental builds too
+    return ["benchmarks"]
+
+
 def setup(app):
     app.connect("source-read", _add_benchmark_results)
+    app.connect("env-get-outdated", _always_reread_benchmarks)
     app.connect("autodoc-process-docstring", _escape_shape_names)
     return {"parallel_read_safe": True}
