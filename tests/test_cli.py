@@ -13,9 +13,6 @@ import pytest
 from sk_lenet import cli
 from sk_lenet.datasets import DatasetNotAvailableError, load_digits
 
-PIL = pytest.importorskip("PIL")
-from PIL import Image  # noqa: E402
-
 pytest.importorskip("matplotlib")
 
 # Keras' own saving code (run when a model is pickled) trips NumPy 2's
@@ -49,9 +46,18 @@ def trained(tmp_path_factory):
 def _png_ok(path) -> None:
     assert os.path.isfile(path), path
     assert os.path.getsize(path) > 5000, path  # a real figure, not an empty canvas
-    with Image.open(path) as img:
-        assert img.format == "PNG"
-        assert min(img.size) > 200
+    with open(path, "rb") as fh:
+        head = fh.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = (
+        int.from_bytes(head[16:20], "big"),
+        int.from_bytes(head[20:24], "big"),
+    )
+    assert min(width, height) > 200
+
+
+def _pil_image():
+    return pytest.importorskip("PIL.Image")
 
 
 # ---------------------------------------------------------------------------
@@ -208,6 +214,7 @@ def test_predict_dataset_indices(trained, capsys):
 
 
 def _digit_file(path, index=0, *, black_on_white=False, mode="L", size=64):
+    Image = _pil_image()
     X, y = load_digits(subset="test", as_images=True, return_X_y=True)
     img = X[index, :, :, 0]
     if black_on_white:
@@ -243,6 +250,7 @@ def test_predict_image_matches_dataset_prediction(tmp_path):
     import sk_lenet
     from sk_lenet._images import load_image_files
 
+    Image = _pil_image()
     X, _y = load_digits(subset="test", as_images=True, return_X_y=True)
     path = tmp_path / "d.png"
     Image.fromarray(X[3, :, :, 0]).save(path)  # exactly 8x8: no resampling
@@ -426,6 +434,7 @@ def _bad_model_cases(trained, tmp_path):
 
 
 def test_bad_model_and_image_inputs(trained, tmp_path, capsys):
+    _pil_image()
     for case, (argv, expected) in _bad_model_cases(trained, tmp_path).items():
         code, _out, err = run(argv, capsys)
         assert code == 2, case
