@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
@@ -37,3 +41,33 @@ def fast(cls, **params):
     """An estimator of ``cls`` configured to train in about a second."""
     defaults = {"epochs": 1, "batch_size": 32, "random_state": 0}
     return cls(**{**defaults, **params})
+
+
+# ../shared beside the checkout holds the real MNIST and CIFAR-10 and a tool
+# that writes an offline OpenML cache of them; CI has it, a fresh clone may not.
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+OPENML_TOOL = SHARED / "tools" / "openml_cache.py"
+
+
+def _real_home(tmp_path_factory, only):
+    if not OPENML_TOOL.is_file():
+        pytest.skip(f"real data not available: {OPENML_TOOL} is absent")
+    home = tmp_path_factory.mktemp(f"openml_real_{only}")
+    subprocess.run(
+        [sys.executable, str(OPENML_TOOL), str(home), "--only", only],
+        check=True,
+        capture_output=True,
+    )
+    return home
+
+
+@pytest.fixture(scope="session")
+def real_mnist_home(tmp_path_factory):
+    """An offline OpenML cache (data_home) holding the real mnist_784."""
+    return _real_home(tmp_path_factory, "mnist_784")
+
+
+@pytest.fixture(scope="session")
+def real_cifar_home(tmp_path_factory):
+    """An offline OpenML cache (data_home) holding the real CIFAR_10."""
+    return _real_home(tmp_path_factory, "CIFAR_10")

@@ -34,9 +34,7 @@ from _openml_fixtures import (
     arff_bytes,
     write_openml_fixture,
 )
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-OPENML_TOOL = SHARED / "tools" / "openml_cache.py"
+from conftest import SHARED
 
 N_TRAIN, N_TEST = 6, 3  # fixture split sizes (patched into the specs)
 
@@ -598,28 +596,6 @@ def test_quiet(mnist_home, capfd):
 
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-
-
-def _real_home(tmp_path_factory, only):
-    if not OPENML_TOOL.is_file():
-        pytest.skip(f"real data not available: {OPENML_TOOL} is absent")
-    home = tmp_path_factory.mktemp(f"openml_real_{only}")
-    subprocess.run(
-        [sys.executable, str(OPENML_TOOL), str(home), "--only", only],
-        check=True,
-        capture_output=True,
-    )
-    return home
-
-
-@pytest.fixture(scope="session")
-def real_mnist_home(tmp_path_factory):
-    return _real_home(tmp_path_factory, "mnist_784")
-
-
-@pytest.fixture(scope="session")
-def real_cifar_home(tmp_path_factory):
-    return _real_home(tmp_path_factory, "CIFAR_10")
 
 
 @pytest.mark.real_data
