@@ -322,8 +322,20 @@ def _describe(pipe) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _save_model(obj: Any, path: str) -> None:
-    """Pickle ``obj`` to ``path`` atomically (temp file + os.replace)."""
+_SUFFIX = {"pickle": ".pkl", "sklenet": ".sklenet"}
+
+
+def _save_model(obj: Any, path: str, fmt: str = "pickle") -> None:
+    """Save ``obj`` to ``path`` atomically (temp file + os.replace).
+
+    ``fmt="pickle"`` pickles the whole Pipeline; ``"sklenet"`` writes
+    :func:`sk_lenet.save_model`'s file, which loads without running code.
+    """
+    if fmt == "sklenet":
+        from sk_lenet import save_model
+
+        save_model(obj, path)  # atomic too
+        return
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pkl", dir=folder)
@@ -340,23 +352,34 @@ def _save_model(obj: Any, path: str) -> None:
 
 
 def _load_model(path: str):
+    """Load a model file: an ``sk_lenet.save_model`` zip, else a pickle."""
     if not os.path.isfile(path):
         raise CLIError(f"model file not found: {path}")
-    import sk_lenet  # noqa: F401  (quiet TensorFlow before unpickling Keras)
+    from sk_lenet._tf import quiet_import_tensorflow
 
-    try:
-        with open(path, "rb") as fh:
-            model = pickle.load(fh)
-    except Exception as exc:
-        raise CLIError(
-            f"cannot load {path} as a saved model ({_one_line(exc)}); give a .pkl "
-            "file written by 'sk-lenet train' or 'sk-lenet grid-search'"
-        ) from None
+    quiet_import_tensorflow()  # before Keras loads, so it stays silent
+    hint = "give a file written by 'sk-lenet train' or 'sk-lenet grid-search'"
+    with open(path, "rb") as fh:
+        is_zip = fh.read(4) == b"PK\x03\x04"  # not is_zipfile: pickles embed zips
+    if is_zip:
+        from sk_lenet.persistence import ModelFileError, load_model
+
+        try:
+            model = load_model(path)
+        except ModelFileError as exc:
+            raise CLIError(f"cannot load {path}: {_one_line(exc)}") from None
+    else:
+        try:
+            with open(path, "rb") as fh:
+                model = pickle.load(fh)
+        except Exception as exc:
+            raise CLIError(
+                f"cannot load {path} as a saved model ({_one_line(exc)}); {hint}"
+            ) from None
     final = model[-1] if hasattr(model, "steps") else model
     if not hasattr(final, "predict_proba") or not hasattr(final, "classes_"):
         raise CLIError(
-            f"{path} holds a {type(model).__name__}, not a fitted classifier; give "
-            "a .pkl file written by 'sk-lenet train'"
+            f"{path} holds a {type(model).__name__}, not a fitted classifier; {hint}"
         )
     return model
 
@@ -516,8 +539,8 @@ def _cmd_train(args) -> int:
     _out()
     _report(pipe, data.X_test, data.y_test, data.target_names)
     stem = f"{args.model}_{data.name}"
-    path = os.path.join(args.output_dir, f"{stem}.pkl")
-    _save_model(pipe, path)
+    path = os.path.join(args.output_dir, stem + _SUFFIX[args.format])
+    _save_model(pipe, path, args.format)
     _out(f"Saved model: {path}")
     _figures(
         args,
@@ -766,8 +789,8 @@ def _cmd_grid_search(args) -> int:
     _out(f"Best parameters: {best} (mean CV accuracy {search.best_score_:.4f})")
     _report(search.best_estimator_, data.X_test, data.y_test, data.target_names)
     stem = f"{args.model}_{data.name}_grid_search"
-    path = os.path.join(args.output_dir, f"{stem}_best.pkl")
-    _save_model(search.best_estimator_, path)
+    path = os.path.join(args.output_dir, f"{stem}_best" + _SUFFIX[args.format])
+    _save_model(search.best_estimator_, path, args.format)
     _out(f"Saved best model: {path}")
     _figures(
         args,
@@ -917,7 +940,15 @@ def _add_training_options(p) -> None:
         "--output-dir",
         default="sk_lenet_output",
         metavar="DIR",
-        help="where the model .pkl and figures go (default: %(default)s)",
+        help="where the model file and figures go (default: %(default)s)",
+    )
+    p.add_argument(
+        "--format",
+        choices=tuple(_SUFFIX),
+        default="pickle",
+        help="model file: 'pickle' (.pkl, the whole Pipeline; load only files "
+        "you trust) or 'sklenet' (.sklenet, sk_lenet.save_model: loading runs "
+        "no code) (default: %(default)s)",
     )
     p.add_argument(
         "--quick",
@@ -958,9 +989,10 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a model, print its test report, save it and its figures",
         description="Train a model and save the fitted Pipeline (PixelScaler -> "
-        "ImageReshaper -> classifier) as OUTPUT_DIR/MODEL_DATASET.pkl with "
-        "learning-curve, confusion-matrix and prediction figures.  With no "
-        "options: LeNet on the bundled digits, offline, in seconds.",
+        "ImageReshaper -> classifier) as OUTPUT_DIR/MODEL_DATASET.pkl (.sklenet "
+        "with --format sklenet) with learning-curve, confusion-matrix and "
+        "prediction figures.  With no options: LeNet on the bundled digits, "
+        "offline, in seconds.",
     )
     _add_training_options(p)
     p.set_defaults(func=_cmd_train)
@@ -971,7 +1003,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the classification report and confusion matrix of a "
         "saved model on a dataset split, and save the confusion-matrix figure.",
     )
-    p.add_argument("model_file", metavar="MODEL.pkl")
+    p.add_argument(
+        "model_file", metavar="MODEL", help="a .pkl or .sklenet file from train"
+    )
     _add_data_options(p, dataset_default=None)
     p.add_argument("--subset", choices=("train", "test", "all"), default="test")
     p.add_argument(
@@ -989,7 +1023,9 @@ def build_parser() -> argparse.ArgumentParser:
         "0..255) or samples of a dataset.  Digit models expect white digits on "
         "a black background, as MNIST: use --invert for dark ink on white paper.",
     )
-    p.add_argument("model_file", metavar="MODEL.pkl")
+    p.add_argument(
+        "model_file", metavar="MODEL", help="a .pkl or .sklenet file from train"
+    )
     p.add_argument("images", nargs="*", metavar="IMAGE", help="image files")
     _add_data_options(p, dataset_default=None)
     p.add_argument(

@@ -524,3 +524,29 @@ def test_grid_tuple_params_accept_single_numbers(tmp_path, capsys, monkeypatch):
     code, _, err = run([*argv, "--quick", "--output-dir", tmp_path], capsys)
     assert seen == {"clf__hidden_layer_sizes": [(16,), (32, 16)]}
     assert code == 2 and "stop here" in err
+
+
+def test_train_sklenet_format_loads_without_pickle(tmp_path, capsys):
+    from sk_lenet import load_model
+
+    argv = ["train", "--model", "mlp", "--quick", "-q", "--no-plots"]
+    code, out, err = run(
+        [*argv, "--format", "sklenet", "--output-dir", tmp_path], capsys
+    )
+    assert code == 0, err
+    path = tmp_path / "mlp_digits.sklenet"
+    assert f"Saved model: {path}" in out
+    model = load_model(path)
+    X, _ = load_digits(subset="test", return_X_y=True)
+    assert model.predict(X[:3]).shape == (3,)
+    code, out, err = run(["evaluate", path, "--no-plots"], capsys)
+    assert code == 0 and "Test accuracy:" in out, err
+    code, out, err = run(["predict", path, "--index", 0], capsys)
+    assert code == 0 and out.startswith("digits[test][0]"), err
+    broken = tmp_path / "broken.sklenet"
+    import zipfile
+
+    with zipfile.ZipFile(broken, "w") as zf:
+        zf.writestr("other.txt", "x")
+    code, _, err = run(["evaluate", broken], capsys)
+    assert code == 2 and "cannot load" in err and len(err.strip().splitlines()) == 1
