@@ -1,0 +1,540 @@
+"""sk_lenet against the tutorials' own plain-Keras code, side by side.
+
+For every tutorial setup this trains, in one process and one after the
+other, the tutorial's own code (``benchmarks/_peers.py``) and the sk_lenet
+estimator with the same hyperparameters, on the same data, and records test
+accuracy, fit wall time, predict wall time and the sk_lenet / plain-Keras
+ratios, with the machine, the oneDNN state, the versions and the load
+average.  Results are merged into ``benchmarks/results/tutorials.json``
+(one entry per mode and setup, so partial runs add up) and the markdown
+table ``benchmarks/results/tutorials.md`` is rewritten from it.
+
+Usage::
+
+    SCIKIT_LEARN_DATA=/tmp/openml_home python benchmarks/bench_tutorials.py \\
+        [--quick] [--setups lenet5 dropout_cnn ...] [--max-epochs N] \\
+        [--repeats R] [--data-home DIR] [--digits] [--out FILE.json]
+
+``--quick`` subsamples 2000 training / 1000 test images and trains 1 epoch
+(on scikit-learn's digits, zero-padded to 28x28, when no real-data cache is
+found or with ``--digits``): a smoke test of the harness, not a benchmark.
+``--max-epochs N`` caps the tutorials' epochs; the table marks such runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+# setup -> what the tutorial does
+SETUPS = {
+    "lenet": {
+        "title": "LeNet 20/50/500 relu, SGD 0.01",
+        "dataset": "mnist",
+        "epochs": 20,
+        "batch_size": 128,
+        "predict_batch_size": 128,
+        "published": 0.9849,
+    },
+    "lenet5": {
+        "title": "LeNet-5 tanh/avg-pool, SGD 0.1",
+        "dataset": "mnist",
+        "epochs": 10,
+        "batch_size": 128,
+        "predict_batch_size": 32,
+        "published": 0.9857,
+    },
+    "simplified_lenet": {
+        "title": "simplified LeNet 32@3x3 + 128, Adam",
+        "dataset": "mnist",
+        "epochs": 5,
+        "batch_size": 128,
+        "predict_batch_size": 32,
+        "published": 0.9854,
+    },
+    "dropout_cnn": {
+        "title": "dropout CNN 32/64@3x3, Adam, val 0.2",
+        "dataset": "mnist",
+        "epochs": 3,
+        "batch_size": 128,
+        "predict_batch_size": 32,
+        "published": 0.9887,
+    },
+    "mlp_mnist": {
+        "title": "MLP 784-256-128-10 sigmoid, SGD 0.01",
+        "dataset": "mnist_75_25",
+        "epochs": 100,
+        "batch_size": 128,
+        "predict_batch_size": 128,
+        "published": 0.92,
+    },
+    "mlp_cifar10": {
+        "title": "MLP 3072-1024-512-10 relu, SGD 0.01",
+        "dataset": "cifar10",
+        "epochs": 100,
+        "batch_size": 32,
+        "predict_batch_size": 32,
+        "published": 0.57,
+    },
+}
+
+# What differs between the two sides by design (shown in the table).
+NOTES = {
+    "simplified_lenet": "peer also evaluates the test set after every epoch "
+    "(tutorial's validation_data); sk_lenet does not",
+    "dropout_cnn": "peer holds out the last 20% (validation_split), "
+    "sk_lenet a stratified 20%",
+    "mlp_mnist": "peer also evaluates the test set after every epoch "
+    "(tutorial's validation_data); sk_lenet does not",
+    "mlp_cifar10": "peer also evaluates the test set after every epoch "
+    "(tutorial's validation_data); sk_lenet does not",
+}
+
+QUICK_TRAIN, QUICK_TEST = 2000, 1000
+
+
+def make_estimator(setup, epochs, seed):
+    import sk_lenet
+
+    if setup == "lenet":
+        return sk_lenet.LeNetClassifier(epochs=epochs, random_state=seed)
+    if setup == "lenet5":
+        return sk_lenet.LeNet5Classifier(epochs=epochs, random_state=seed)
+    if setup == "simplified_lenet":
+        return sk_lenet.SimplifiedLeNetClassifier(epochs=epochs, random_state=seed)
+    if setup == "dropout_cnn":
+        return sk_lenet.DropoutCNNClassifier(epochs=epochs, random_state=seed)
+    if setup == "mlp_mnist":
+        return sk_lenet.FeedForwardClassifier(epochs=epochs, random_state=seed)
+    if setup == "mlp_cifar10":
+        return sk_lenet.FeedForwardClassifier(
+            hidden_layer_sizes=(1024, 512),
+            activation="relu",
+            batch_size=32,
+            epochs=epochs,
+            random_state=seed,
+        )
+    raise ValueError(setup)
+
+
+# ----------------------------------------------------------------------
+# Data
+# ----------------------------------------------------------------------
+def _digits_28():
+    """scikit-learn's digits as uint8 images centred on a 28x28 canvas."""
+    import numpy as np
+
+    from sk_lenet.datasets import load_digits
+
+    out = {}
+    for subset in ("train", "test"):
+        X, y = load_digits(subset=subset, as_images=True, return_X_y=True)
+        canvas = np.zeros((len(X), 28, 28, 1), dtype=np.uint8)
+        canvas[:, 10:18, 10:18] = X
+        out[subset] = (canvas, y)
+    return (*out["train"], *out["test"])
+
+
+def load_data(dataset, data_home, use_digits):
+    """(X_train, y_train, X_test, y_test, source) as uint8 images."""
+    if use_digits:
+        return (*_digits_28(), "digits (sklearn 8x8, zero-padded to 28x28)")
+    from sk_lenet.datasets import fetch_cifar10, fetch_mnist
+
+    kw = {"data_home": data_home, "download_if_missing": False, "as_images": True}
+    if dataset == "cifar10":
+        Xtr, ytr = fetch_cifar10(subset="train", return_X_y=True, **kw)
+        Xte, yte = fetch_cifar10(subset="test", return_X_y=True, **kw)
+        return Xtr, ytr, Xte, yte, "CIFAR-10 (OpenML CIFAR_10), 50000/10000"
+    if dataset == "mnist_75_25":
+        from sklearn.model_selection import train_test_split
+
+        X, y = fetch_mnist(subset="all", return_X_y=True, **kw)
+        Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, random_state=42)
+        return Xtr, ytr, Xte, yte, "MNIST all 70000, 75/25 split (random_state=42)"
+    Xtr, ytr = fetch_mnist(subset="train", return_X_y=True, **kw)
+    Xte, yte = fetch_mnist(subset="test", return_X_y=True, **kw)
+    return Xtr, ytr, Xte, yte, "MNIST (OpenML mnist_784), 60000/10000"
+
+
+def real_data_available(data_home):
+    from sk_lenet.datasets import fetch_mnist
+
+    try:
+        fetch_mnist(data_home=data_home, download_if_missing=False, subset="test")
+    except Exception:
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------
+# Environment
+# ----------------------------------------------------------------------
+def environment():
+    import keras
+    import numpy
+    import scikeras
+    import sklearn
+    import tensorflow as tf
+
+    import sk_lenet
+
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+
+        onednn = bool(_pywrap_util_port.IsMklEnabled())
+    except Exception:
+        onednn = None
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor() or "unknown"
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "tf_enable_onednn_opts_env": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
+        "onednn_enabled_tf_reports": onednn,
+        "tf_intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
+        "tf_inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
+        "versions": {
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "scikeras": scikeras.__version__,
+            "scikit-learn": sklearn.__version__,
+            "numpy": numpy.__version__,
+            "sk_lenet": getattr(sk_lenet, "__version__", "?"),
+        },
+        "git_commit": _git_commit(),
+    }
+
+
+def _git_commit():
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(HERE), "status", "--porcelain", "--", "../sk_lenet"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() + ("+dirty sk_lenet" if dirty else "")
+
+
+def _load():
+    return [round(v, 2) for v in os.getloadavg()]
+
+
+# ----------------------------------------------------------------------
+# One side
+# ----------------------------------------------------------------------
+def run_peer(setup, data, epochs, seed):
+    import _peers
+    import numpy as np
+
+    Xtr, ytr, Xte, yte = data
+    spec = SETUPS[setup]
+    model, fit_s, fit_only_s = _peers.train(
+        setup,
+        Xtr,
+        ytr,
+        Xte,
+        yte,
+        epochs=epochs,
+        batch_size=spec["batch_size"],
+        seed=seed,
+    )
+    t0 = time.perf_counter()
+    pred = _peers.predict(setup, model, Xte, spec["predict_batch_size"])
+    predict_s = time.perf_counter() - t0
+    return {
+        "accuracy": float(np.mean(pred == yte)),
+        "fit_s": fit_s,
+        "fit_call_only_s": fit_only_s,
+        "predict_s": predict_s,
+    }
+
+
+def run_sk(setup, data, epochs, seed):
+    import numpy as np
+
+    Xtr, ytr, Xte, yte = data
+    clf = make_estimator(setup, epochs, seed)
+    t0 = time.perf_counter()
+    clf.fit(Xtr, ytr)
+    fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pred = clf.predict(Xte)
+    predict_s = time.perf_counter() - t0
+    return {
+        "accuracy": float(np.mean(pred == yte)),
+        "fit_s": fit_s,
+        "predict_s": predict_s,
+    }
+
+
+def _warm_up():
+    """Start TensorFlow's thread pools and kernels before anything is timed."""
+    import keras
+    import numpy as np
+
+    X = np.random.default_rng(0).random((256, 28, 28, 1), dtype=np.float32)
+    y = np.arange(256) % 10
+    m = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(4, 3),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    m.compile("sgd", "sparse_categorical_crossentropy")
+    m.fit(X, y, epochs=1, batch_size=128, verbose=0)
+    m.predict(X, verbose=0)
+
+
+def _summary(runs, key):
+    vals = [r[key] for r in runs if key in r]
+    return statistics.median(vals) if vals else None
+
+
+def bench_setup(setup, args, data_home, use_digits):
+    import numpy as np
+
+    spec = SETUPS[setup]
+    Xtr, ytr, Xte, yte, source = load_data(spec["dataset"], data_home, use_digits)
+    epochs = spec["epochs"]
+    if args.quick:
+        rng = np.random.default_rng(0)
+        tr = np.sort(rng.permutation(len(ytr))[:QUICK_TRAIN])
+        te = np.sort(rng.permutation(len(yte))[:QUICK_TEST])
+        Xtr, ytr, Xte, yte = Xtr[tr], ytr[tr], Xte[te], yte[te]
+        epochs = 1
+    if args.max_epochs is not None:
+        epochs = min(epochs, args.max_epochs)
+    data = (Xtr, ytr, Xte, yte)
+    load_before = _load()
+    peer_runs, sk_runs = [], []
+    for r in range(args.repeats):
+        # Alternate which side goes first: A B, B A, A B, ...
+        order = ("peer", "sk") if r % 2 == 0 else ("sk", "peer")
+        for side in order:
+            gc.collect()
+            fn = run_peer if side == "peer" else run_sk
+            res = fn(setup, data, epochs, args.seed + r)
+            res["load_after"] = _load()
+            (peer_runs if side == "peer" else sk_runs).append(res)
+            print(
+                f"  [{setup}] rep {r} {side:4s}: acc {res['accuracy']:.4f} "
+                f"fit {res['fit_s']:.1f}s predict {res['predict_s']:.3f}s "
+                f"load {res['load_after'][0]}",
+                flush=True,
+            )
+    peer = {k: _summary(peer_runs, k) for k in peer_runs[0] if k != "load_after"}
+    sk = {k: _summary(sk_runs, k) for k in sk_runs[0] if k != "load_after"}
+    return {
+        "setup": setup,
+        "title": spec["title"],
+        "mode": "quick" if args.quick else "full",
+        "data": source,
+        "n_train": len(ytr),
+        "n_test": len(yte),
+        "tutorial_epochs": spec["epochs"],
+        "epochs": epochs,
+        "capped": epochs < spec["epochs"] and not args.quick,
+        "batch_size": spec["batch_size"],
+        "published_accuracy": spec["published"],
+        "repeats": args.repeats,
+        "peer": peer,
+        "sk_lenet": sk,
+        "peer_runs": peer_runs,
+        "sk_lenet_runs": sk_runs,
+        "fit_ratio": sk["fit_s"] / peer["fit_s"],
+        "predict_ratio": sk["predict_s"] / peer["predict_s"],
+        "note": NOTES.get(setup, ""),
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "load_before": load_before,
+        "load_after": _load(),
+    }
+
+
+# ----------------------------------------------------------------------
+# Results files
+# ----------------------------------------------------------------------
+def merge_results(path, env, entries):
+    path = Path(path)
+    doc = json.loads(path.read_text()) if path.exists() else {"results": {}}
+    for e in entries:
+        e["environment"] = env
+        doc["results"][f"{e['mode']}/{e['setup']}"] = e
+    doc["results"] = dict(sorted(doc["results"].items()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    return doc
+
+
+def _pct(x):
+    return "-" if x is None else f"{100 * x:.2f}%"
+
+
+def _accuracy_cell(e, side):
+    acc = e[side]["accuracy"]
+    cell = _pct(acc)
+    if e["capped"]:
+        cell += f" (capped: {e['epochs']}/{e['tutorial_epochs']} ep)"
+    elif e["mode"] == "full" and acc < e["published_accuracy"]:
+        cell += " (below published)"
+    return cell
+
+
+def render_markdown(doc):
+    lines = [
+        "# sk_lenet vs the tutorials' plain-Keras code",
+        "",
+        "Generated by `benchmarks/bench_tutorials.py` from `tutorials.json`. "
+        "Each row trains the tutorial's own Keras code (*peer*, "
+        "`benchmarks/_peers.py`) and the sk_lenet estimator with the same "
+        "hyperparameters, one after the other in one process, same data and seed. "
+        "*fit* is wall time: for the peer the whole training part of the "
+        "tutorial (float32 /255 scaling, one-hot labels, build, compile, "
+        "`model.fit`), for sk_lenet `clf.fit(X_uint8, y)`; *predict* is the "
+        "test set (peer: scaling + `model.predict` + argmax; sk_lenet: "
+        "`clf.predict`). Ratios are sk_lenet / peer (below 1: sk_lenet "
+        "faster). Medians over the repeats. The machine may be shared: "
+        "the load average (1 min, before → after) says how busy it was "
+        "(with 2 cores, above ~1 means other work competed).",
+        "",
+    ]
+    results = doc["results"].values()
+    for mode, heading in (
+        ("full", "Full data"),
+        (
+            "quick",
+            "Quick mode (smoke test of the harness, 1 epoch, subsample: "
+            "NOT a benchmark)",
+        ),
+    ):
+        rows = [e for e in results if e["mode"] == mode]
+        if not rows:
+            continue
+        lines += [f"## {heading}", ""]
+        lines += [
+            "| setup | data | epochs | published | peer acc | sk_lenet acc | "
+            "peer fit s | sk_lenet fit s | fit ratio | peer predict s | "
+            "sk_lenet predict s | predict ratio | runs | load avg | note |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+            "| ---: | ---: | ---: | --- | --- |",
+        ]
+        for e in rows:
+            ep = f"{e['epochs']}" + (
+                f" of {e['tutorial_epochs']} (capped)" if e["capped"] else ""
+            )
+            lines.append(
+                f"| {e['setup']}: {e['title']} | {e['data']}; {e['n_train']}/"
+                f"{e['n_test']} | {ep} | {_pct(e['published_accuracy'])} | "
+                f"{_accuracy_cell(e, 'peer')} | {_accuracy_cell(e, 'sk_lenet')} | "
+                f"{e['peer']['fit_s']:.1f} | {e['sk_lenet']['fit_s']:.1f} | "
+                f"**{e['fit_ratio']:.2f}** | {e['peer']['predict_s']:.3f} | "
+                f"{e['sk_lenet']['predict_s']:.3f} | {e['predict_ratio']:.2f} | "
+                f"{e['repeats']} | {e['load_before'][0]} → {e['load_after'][0]} | "
+                f"{e['note']} |"
+            )
+        lines.append("")
+    envs = {}
+    for e in results:
+        env = e["environment"]
+        key = json.dumps(env, sort_keys=True)
+        envs.setdefault(key, (env, []))[1].append(f"{e['mode']}/{e['setup']}")
+    lines += ["## Environment", ""]
+    for env, names in envs.values():
+        v = env["versions"]
+        lines += [
+            f"- rows {', '.join(sorted(names))}:",
+            f"  - CPU: {env['cpu']} ({env['cores']} cores), {env['platform']}",
+            f"  - oneDNN: TF reports enabled={env['onednn_enabled_tf_reports']}, "
+            f"TF_ENABLE_ONEDNN_OPTS={env['tf_enable_onednn_opts_env']!r}; "
+            f"TF threads intra/inter = {env['tf_intra_op_threads']}/"
+            f"{env['tf_inter_op_threads']} (0 = TF default)",
+            f"  - Python {env['python']}, TensorFlow {v['tensorflow']}, Keras "
+            f"{v['keras']}, scikeras {v['scikeras']}, scikit-learn "
+            f"{v['scikit-learn']}, NumPy {v['numpy']}, sk_lenet {v['sk_lenet']} "
+            f"(git {env['git_commit']})",
+        ]
+    dates = sorted(e["date"] for e in results)
+    lines += ["", f"Runs dated {dates[0]} to {dates[-1]} (UTC).", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="2000/1000 images, 1 epoch")
+    p.add_argument("--setups", nargs="+", choices=list(SETUPS), default=list(SETUPS))
+    p.add_argument("--max-epochs", type=int, default=None, help="cap the epochs")
+    p.add_argument("--repeats", type=int, default=1, help="A/B pairs per setup")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data-home", default=None, help="SCIKIT_LEARN_DATA cache")
+    p.add_argument("--digits", action="store_true", help="use sklearn digits")
+    p.add_argument("--out", default=str(HERE / "results" / "tutorials.json"))
+    p.add_argument("--md", default=None, help="markdown path (default: --out .md)")
+    args = p.parse_args(argv)
+    if args.max_epochs is not None and args.max_epochs < 1:
+        p.error("--max-epochs must be >= 1")
+
+    from sk_lenet._tf import quiet_import_tensorflow
+
+    quiet_import_tensorflow()
+    use_digits = args.digits or not real_data_available(args.data_home)
+    if use_digits and not args.quick:
+        p.error(
+            "full runs need the real data: pass --data-home or set "
+            "SCIKIT_LEARN_DATA to an OpenML cache (or use --quick)"
+        )
+    env = environment()
+    print(f"environment: {json.dumps(env)}", flush=True)
+    _warm_up()
+    entries = []
+    for setup in args.setups:
+        print(f"{setup}: {SETUPS[setup]['title']}", flush=True)
+        e = bench_setup(setup, args, args.data_home, use_digits)
+        entries.append(e)
+        print(
+            f"  => peer {e['peer']['accuracy']:.4f} / "
+            f"sk {e['sk_lenet']['accuracy']:.4f}"
+            f"  fit ratio {e['fit_ratio']:.2f}  predict ratio "
+            f"{e['predict_ratio']:.2f}",
+            flush=True,
+        )
+        # Write after every setup, so that a killed long run keeps its rows.
+        doc = merge_results(args.out, env, [e])
+        md = Path(args.md) if args.md else Path(args.out).with_suffix(".md")
+        md.write_text(render_markdown(doc))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The tutorial benchmark harness runs end to end (quick mode, on digits)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_tutorials.py"
+SETUPS = {
+    "lenet",
+    "lenet5",
+    "simplified_lenet",
+    "dropout_cnn",
+    "mlp_mnist",
+    "mlp_cifar10",
+}
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "tutorials.json"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--quick", "--digits", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    return json.loads(out.read_text()), out.with_suffix(".md").read_text()
+
+
+def test_every_setup_has_both_sides(quick_run):
+    doc, _ = quick_run
+    results = doc["results"]
+    assert {k.split("/", 1)[1] for k in results} == SETUPS
+    for key, e in results.items():
+        assert key.startswith("quick/")
+        assert e["epochs"] == 1 and not e["capped"]
+        for side in ("peer", "sk_lenet"):
+            r = e[side]
+            assert 0.0 <= r["accuracy"] <= 1.0, (key, side)
+            assert 0.0 < r["fit_s"] < 120, (key, side)
+            assert 0.0 < r["predict_s"] < 60, (key, side)
+        assert e["fit_ratio"] > 0 and e["predict_ratio"] > 0
+        # Digits are easy: one epoch must beat chance on at least one side
+        # for the Adam setups, which learn fastest.
+        if e["setup"] in ("simplified_lenet", "dropout_cnn"):
+            assert max(e["peer"]["accuracy"], e["sk_lenet"]["accuracy"]) > 0.3
+        env = e["environment"]
+        assert env["cores"] >= 1 and env["versions"]["tensorflow"]
+        assert "onednn_enabled_tf_reports" in env
+        assert len(e["load_before"]) == 3
+
+
+def test_markdown_table_lists_every_setup(quick_run):
+    _, md = quick_run
+    assert "Quick mode" in md
+    for setup in SETUPS:
+        assert f"| {setup}:" in md
+
+
+def test_max_epochs_is_validated():
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--max-epochs", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "--max-epochs" in proc.stderr
