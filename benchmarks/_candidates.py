@@ -1,0 +1,226 @@
+"""Which training settings make sk_lenet's fit faster? A/B trials.
+
+Each trial builds the network exactly as ``ImageClassifierBase`` does (uint8
+input, ``Rescaling`` inside the graph, the subclass's ``_layers``, softmax
+head, sparse labels, the estimator's optimizer), seeds Keras identically and
+trains it for ``--epochs`` on full MNIST, changing one thing:
+
+* ``base``       sk_lenet today (numpy uint8 arrays, compile defaults);
+* ``estimator``  the real ``clf.fit`` (base plus scikeras' bookkeeping);
+* ``tutorial``   float32 /255 in NumPy + one-hot + categorical_crossentropy;
+* ``spe8`` / ``spe32``  ``compile(steps_per_execution=8 / 32)``;
+* ``jit``        ``compile(jit_compile=True)`` (XLA on CPU);
+* ``jit_spe32``  both;
+* ``tfdata``     a prebuilt ``tf.data`` pipeline (shuffle, batch, prefetch).
+
+Trials run interleaved (A B C ..., A B C ...) in one process; the process
+level settings (``TF_ENABLE_ONEDNN_OPTS``, ``tf.config.threading``) are the
+``--process`` variants, run as separate interleaved processes by ``--driver``.
+Each trial prints one JSON line: fit seconds, test loss/accuracy and how many
+test predictions agree with the first ``base`` trial of the process.
+
+    python benchmarks/_candidates.py --model lenet5 --reps 2 \\
+        --trials base spe8 spe32 jit tutorial tfdata
+    python benchmarks/_candidates.py --driver --model lenet5 --reps 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def _setup_process(variant):
+    if variant == "onednn_off":
+        os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    from sk_lenet._tf import quiet_import_tensorflow
+
+    quiet_import_tensorflow()
+    import tensorflow as tf
+
+    if variant == "threads_2_1":
+        tf.config.threading.set_intra_op_parallelism_threads(2)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    elif variant == "threads_1_1":
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+def _estimator(model, **kw):
+    import sk_lenet
+
+    cls = {
+        "lenet": sk_lenet.LeNetClassifier,
+        "lenet5": sk_lenet.LeNet5Classifier,
+        "simplified_lenet": sk_lenet.SimplifiedLeNetClassifier,
+        "dropout_cnn": sk_lenet.DropoutCNNClassifier,
+    }[model]
+    return cls(random_state=0, **kw)
+
+
+def _build(clf, n_classes, compile_kwargs, tutorial=False):
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(28, 28, 1), name="image")
+    x = inputs if tutorial else layers.Rescaling(1 / 255)(inputs)
+    for layer in clf._layers():
+        x = layer(x)
+    outputs = layers.Dense(n_classes, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+    loss = "categorical_crossentropy" if tutorial else "sparse_categorical_crossentropy"
+    metric = (
+        keras.metrics.CategoricalAccuracy(name="accuracy")
+        if tutorial
+        else keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+    )
+    model.compile(
+        optimizer=clf._make_optimizer(), loss=loss, metrics=[metric], **compile_kwargs
+    )
+    return model
+
+
+def trial(name, model_name, data, epochs):
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    Xtr, ytr, Xte, yte = data
+    clf = _estimator(model_name, epochs=epochs, validation_fraction=0.0)
+    keras.utils.set_random_seed(0)
+    t0 = time.perf_counter()
+    if name == "estimator":
+        clf.fit(Xtr, ytr)
+        m = clf.model_
+        fit_s = time.perf_counter() - t0
+    else:
+        ck = {
+            "spe8": {"steps_per_execution": 8},
+            "spe32": {"steps_per_execution": 32},
+            "jit": {"jit_compile": True},
+            "jit_spe32": {"jit_compile": True, "steps_per_execution": 32},
+        }.get(name, {})
+        tutorial = name == "tutorial"
+        m = _build(clf, 10, ck, tutorial=tutorial)
+        bs = clf.batch_size
+        if tutorial:
+            X = Xtr.astype("float32") / 255.0
+            m.fit(
+                X,
+                keras.utils.to_categorical(ytr, 10),
+                batch_size=bs,
+                epochs=epochs,
+                verbose=0,
+            )
+        elif name == "tfdata":
+            ds = (
+                tf.data.Dataset.from_tensor_slices((Xtr, ytr))
+                .shuffle(len(ytr), seed=0, reshuffle_each_iteration=True)
+                .batch(bs)
+                .prefetch(tf.data.AUTOTUNE)
+            )
+            m.fit(ds, epochs=epochs, verbose=0)
+        else:
+            m.fit(Xtr, ytr, batch_size=bs, epochs=epochs, verbose=0)
+        fit_s = time.perf_counter() - t0
+    Xin = Xte.astype("float32") / 255.0 if name == "tutorial" else Xte
+    probs = np.concatenate(
+        [
+            keras.ops.convert_to_numpy(m(Xin[i : i + 1024], training=False))
+            for i in range(0, len(Xin), 1024)
+        ]
+    )
+    loss = float(-np.mean(np.log(np.maximum(probs[np.arange(len(yte)), yte], 1e-12))))
+    return fit_s, loss, probs.argmax(1)
+
+
+def run_trials(args):
+    import numpy as np
+
+    _setup_process(args.process)
+    from sk_lenet.datasets import fetch_mnist
+
+    Xtr, ytr = fetch_mnist(subset="train", as_images=True, return_X_y=True)
+    Xte, yte = fetch_mnist(subset="test", as_images=True, return_X_y=True)
+    data = (Xtr, ytr, Xte, yte)
+    ref = None
+    for rep in range(args.reps):
+        for name in args.trials:
+            load = os.getloadavg()[0]
+            fit_s, loss, pred = trial(name, args.model, data, args.epochs)
+            if ref is None:
+                ref = pred
+            print(
+                json.dumps(
+                    {
+                        "model": args.model,
+                        "process": args.process,
+                        "trial": name,
+                        "rep": rep,
+                        "epochs": args.epochs,
+                        "fit_s": round(fit_s, 3),
+                        "test_loss": round(loss, 5),
+                        "test_acc": round(float(np.mean(pred == yte)), 5),
+                        "agree_with_first": round(float(np.mean(pred == ref)), 5),
+                        "load1": round(load, 2),
+                    }
+                ),
+                flush=True,
+            )
+
+
+def driver(args):
+    rows = []
+    for _ in range(args.reps):
+        for variant in args.processes:
+            cmd = [
+                sys.executable,
+                __file__,
+                "--model",
+                args.model,
+                "--reps",
+                "1",
+                "--epochs",
+                str(args.epochs),
+                "--process",
+                variant,
+                "--trials",
+                *args.trials,
+            ]
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            for line in out.stdout.splitlines():
+                if line.startswith("{"):
+                    print(line, flush=True)
+                    rows.append(json.loads(line))
+    by = {}
+    for r in rows:
+        by.setdefault((r["process"], r["trial"]), []).append(r["fit_s"])
+    for k, v in by.items():
+        print(f"# {k}: median fit {statistics.median(v):.2f}s over {len(v)}")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--model", default="lenet5")
+    p.add_argument("--trials", nargs="+", default=["base"])
+    p.add_argument("--reps", type=int, default=2)
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--process", default="default")
+    p.add_argument("--driver", action="store_true")
+    p.add_argument(
+        "--processes", nargs="+", default=["default", "onednn_off", "threads_2_1"]
+    )
+    args = p.parse_args()
+    if args.driver:
+        driver(args)
+    else:
+        run_trials(args)
+
+
+if __name__ == "__main__":
+    main()
