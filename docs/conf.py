@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -86,17 +85,6 @@ def _add_benchmark_results(app, docname, source):
 # underscore of such names inside "shape (...)" so those lines render as
 # written.  (Writing ``(`n_features_in_`,)`` in the docstrings, as
 # scikit-learn does, makes this hook unnecessary.)
-_SHAPE = re.compile(r"shape \(([^)]*)\)")
-_TRAILING = re.compile(r"(?<![`\\])\b([A-Za-z]\w*)_(?=[,)\s]|$)")
-
-
-def _escape_shape_names(app, what, name, obj, options, lines):
-    for i, line in enumerate(lines):
-        if "shape (" in line:
-            lines[i] = _SHAPE.sub(
-                lambda m: "shape (" + _TRAILING.sub(r"\1\\_", m.group(1)) + ")",
-                line,
-            )
 
 
 def _always_reread_benchmarks(app, env, added, changed, removed):
@@ -107,5 +95,4 @@ def _always_reread_benchmarks(app, env, added, changed, removed):
 def setup(app):
     app.connect("source-read", _add_benchmark_results)
     app.connect("env-get-outdated", _always_reread_benchmarks)
-    app.connect("autodoc-process-docstring", _escape_shape_names)
     return {"parallel_read_safe": True}

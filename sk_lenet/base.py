@@ -84,9 +84,17 @@ def _seeded(seed: int | None):
 
     py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
     keras.utils.set_random_seed(seed)
+    # Keras draws layer seeds from the global `random` module, which other
+    # threads may draw from meanwhile (a Dask worker's event loop does): give
+    # Keras a generator of its own for the block.
+    shared_random = getattr(seed_generator, "python_random", None)
+    if shared_random is not None:
+        seed_generator.python_random = random.Random(seed)
     try:
         yield
     finally:
+        if shared_random is not None:
+            seed_generator.python_random = shared_random
         random.setstate(py_state)
         np.random.set_state(np_state)  # noqa: NPY002
         tf.random.set_seed(None)
@@ -165,7 +173,7 @@ class ImageClassifierBase(KerasClassifier):
         Factor the network applies to its input pixels.
     n_features_in_ : int
         Pixels per image, ``height * width * channels``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
     history_ : dict of str to list of float
         Per-epoch ``loss`` and ``accuracy`` (plus ``val_loss`` and
@@ -613,6 +621,25 @@ class ImageClassifierBase(KerasClassifier):
                 for i in range(0, len(X), step)
             ]
         )
+
+    def predict_proba(self, X, **kwargs):
+        """Class probabilities for ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w, c)
+            Images, as flat rows or a channels-last batch.
+        **kwargs : dict
+            Extra arguments for :meth:`keras.Model.predict`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Probability of each class in ``classes_``, rows summing to 1.
+        """
+        # scikeras squeezes a single sample's row to shape (n_classes,)
+        proba = super().predict_proba(X, **kwargs)
+        return np.asarray(proba).reshape(-1, len(self.classes_))
 
     def score(self, X, y, sample_weight=None):
         """Accuracy of :meth:`predict` on ``X`` against ``y``.

@@ -304,3 +304,37 @@ def test_interrupted_fit_keeps_a_usable_estimator(small_digits):
     assert len(clf.history_["loss"]) == 2  # the two completed epochs
     assert clf.predict(X_test).shape == (len(X_test),)
     np.testing.assert_array_equal(X, X_before)
+
+
+def test_seeded_fit_ignores_other_threads_drawing_random_numbers(small_digits):
+    # A Dask worker's event loop draws from the global `random` module while a
+    # task fits; the seeded result must not change.
+    import random
+    import threading
+
+    X, X_test, y, _ = small_digits
+    quiet = fast(DropoutCNNClassifier).fit(X, y).predict_proba(X_test)
+    stop = threading.Event()
+
+    def draw():
+        while not stop.is_set():
+            random.random()
+
+    noisy_thread = threading.Thread(target=draw)
+    noisy_thread.start()
+    try:
+        noisy = fast(DropoutCNNClassifier).fit(X, y).predict_proba(X_test)
+    finally:
+        stop.set()
+        noisy_thread.join()
+    assert np.array_equal(quiet, noisy)
+
+
+def test_single_sample_and_int_hidden_layer_sizes(small_digits):
+    X, X_test, y, _ = small_digits
+    clf = fast(FeedForwardClassifier, hidden_layer_sizes=16).fit(X, y)
+    assert len(clf.model_.layers) == 5  # input, scaling, flatten, hidden, classes
+    assert clf.predict_proba(X_test[:1]).shape == (1, 10)
+    assert clf.predict(X_test[:1]).shape == (1,)
+    binary = fast(FeedForwardClassifier).fit(X, y % 2)
+    assert binary.predict_proba(X_test[:1]).shape == (1, 2)

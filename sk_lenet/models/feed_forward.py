@@ -9,6 +9,7 @@ tutorial, a multilayer perceptron on raw pixels::
 
 from __future__ import annotations
 
+import numpy as np
 from keras import layers
 
 from sk_lenet.base import ImageClassifierBase
@@ -29,8 +30,9 @@ class FeedForwardClassifier(ImageClassifierBase):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(256, 128)
-        Units of each hidden layer, as in ``MLPClassifier``.
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Units of each hidden layer, as in ``MLPClassifier`` (an int is one
+        layer).
     activation : str, default="logistic"
         Hidden-layer activation: ``MLPClassifier``'s names (``"logistic"``,
         ``"tanh"``, ``"relu"``, ``"identity"``) or any Keras activation
@@ -94,7 +96,8 @@ class FeedForwardClassifier(ImageClassifierBase):
 
     def _layers(self):
         act = _ACTIVATIONS.get(self.activation, self.activation)
+        sizes = np.atleast_1d(self.hidden_layer_sizes).tolist()  # 16 means (16,)
         return [
             layers.Flatten(),
-            *(layers.Dense(units, activation=act) for units in self.hidden_layer_sizes),
+            *(layers.Dense(units, activation=act) for units in sizes),
         ]
