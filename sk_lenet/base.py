@@ -54,7 +54,12 @@ __all__ = ["ImageClassifierBase"]
 
 _LOSS = "sparse_categorical_crossentropy"
 _PREDICT_CHUNK = 1024  # images per forward pass in predict
-_EAGER_MAX_STEPS = 32  # fits of at most this many steps skip graph tracing
+_EAGER_MAX_STEPS = 8  # fits of at most this many steps skip graph tracing
+# Training steps per call into the compiled graph: Keras dispatches each call
+# from Python, a large share of a small network's step on CPU.  Same weights,
+# bit for bit (benchmarks/_candidates.py: LeNet-5 epoch 0.77x).  Batch-level
+# callback hooks fire every N steps; epoch-level ones are unchanged.
+_STEPS_PER_EXECUTION = 32
 
 
 def _draw_seed(random_state) -> int | None:
@@ -441,6 +446,7 @@ class ImageClassifierBase(KerasClassifier):
             # wrapper whose tf.cond branches stay registered in TensorFlow's
             # context after the network is gone, leaking ~2 MB per fit.
             "metrics": [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+            "steps_per_execution": _STEPS_PER_EXECUTION,
         }
 
     def _keras_build_fn(self, compile_kwargs: dict) -> keras.Model:
