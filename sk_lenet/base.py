@@ -27,6 +27,8 @@ import sk_lenet._tf  # noqa: F401  (first: TensorFlow starts quietly)
 
 import inspect
 import random
+import re
+import textwrap
 from collections import defaultdict
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -60,6 +62,96 @@ _EAGER_MAX_STEPS = 8  # fits of at most this many steps skip graph tracing
 # bit for bit (benchmarks/_candidates.py: LeNet-5 epoch 0.77x).  Batch-level
 # callback hooks fire every N steps; epoch-level ones are unchanged.
 _STEPS_PER_EXECUTION = 32
+
+
+# Documentation of the parameters and fitted attributes every estimator shares,
+# written once: each class docstring's {shared_parameters} and
+# {fitted_attributes} are filled in from here (see _fill_docstring).
+_SHARED_PARAMETERS_DOC = """\
+optimizer : str or keras.optimizers.Optimizer, default="sgd"
+    Optimizer name (``"sgd"``, ``"adam"``, ``"rmsprop"``, ... any name
+    :func:`keras.optimizers.get` knows), an optimizer class, or an
+    instance (copied, never shared between fits).
+learning_rate : float or None, default=0.01
+    Step size.  ``None`` keeps the optimizer's own default.
+momentum : float, default=0.0
+    Momentum for ``optimizer="sgd"``; ignored by other optimizers.
+epochs : int, default=10
+    Passes over the training data.
+batch_size : int, default=128
+    Samples per gradient step (also used for prediction).
+validation_fraction : float or None, default=None
+    Fraction of the training data held out (stratified) to report
+    ``val_loss`` / ``val_accuracy`` in ``history_`` and for early stopping.
+    ``None``: 0.1 when ``early_stopping`` is on, else no hold-out.
+early_stopping : bool, default=False
+    Stop when ``val_loss`` has not improved by ``tol`` for
+    ``n_iter_no_change`` epochs and restore the best weights.
+n_iter_no_change : int, default=10
+    Patience of early stopping, in epochs.
+tol : float, default=1e-4
+    Smallest ``val_loss`` improvement that counts for early stopping.
+image_shape : tuple of int or None, default=None
+    Shape ``(height, width, channels)`` of one image when ``X`` holds flat
+    rows; one entry may be ``-1``.  ``None`` infers it (784 → 28×28×1,
+    3072 → 32×32×3).  Ignored for 4-D ``X``, which carries its shape.
+    Flat colour rows are read channels-last; use
+    :class:`~sk_lenet.ImageReshaper` for OpenML's channel-planar CIFAR_10.
+pixel_scale : "auto", float or None, default="auto"
+    Factor applied to pixels inside the network.  ``"auto"`` divides by
+    the largest training pixel when pixels are non-negative with some
+    above 1 (raw 8-bit images: 1/255; scikit-learn's 0-16 digits: 1/16)
+    and leaves pixels already in ``[0, 1]`` alone.  ``None`` means 1.
+shuffle : bool, default=True
+    Shuffle the training data before each epoch.
+class_weight : dict, "balanced" or None, default=None
+    Weights of the classes in the loss, as in scikit-learn.
+callbacks : list of keras.callbacks.Callback or None, default=None
+    Extra Keras callbacks for ``fit``.
+warm_start : bool, default=False
+    When True, ``fit`` continues training the existing network.
+random_state : int, RandomState instance or None, default=None
+    Seeds weight initialisation, shuffling, dropout and the validation
+    split.  An int gives bit-identical results on CPU.
+verbose : int, default=0
+    0 is silent, 1 shows a progress bar per epoch, 2 one line per epoch.
+"""
+
+_FITTED_ATTRIBUTES_DOC = """\
+model_ : keras.Model
+    The fitted network.
+classes_ : ndarray of shape (n_classes,)
+    Class labels seen in ``fit``.
+n_classes_ : int
+    Number of classes.
+image_shape_ : tuple of int
+    ``(height, width, channels)`` of the images the network takes.
+pixel_scale_ : float
+    Factor the network applies to its input pixels.
+n_features_in_ : int
+    Pixels per image, ``height * width * channels``.
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    Column names, when ``X`` was a DataFrame with string column names.
+history_ : dict of str to list of float
+    Per-epoch ``loss`` and ``accuracy`` (plus ``val_loss`` and
+    ``val_accuracy`` when a validation fraction is used).
+"""
+
+
+def _fill_docstring(cls, own: set) -> None:
+    """Write the shared parameters and fitted attributes into ``cls.__doc__``.
+
+    ``own`` names the parameters the class documents itself.
+    """
+    if not cls.__doc__:
+        return
+    entries = re.split(r"\n(?=\S)", _SHARED_PARAMETERS_DOC.strip())
+    shared = "\n".join(e for e in entries if e.split(" :")[0] not in own)
+    for token, text in (
+        ("{shared_parameters}", shared),
+        ("{fitted_attributes}", _FITTED_ATTRIBUTES_DOC.strip()),
+    ):
+        cls.__doc__ = cls.__doc__.replace(token, textwrap.indent(text, "    ").lstrip())
 
 
 def _draw_seed(random_state) -> int | None:
@@ -116,73 +208,11 @@ class ImageClassifierBase(KerasClassifier):
 
     Parameters
     ----------
-    optimizer : str or keras.optimizers.Optimizer, default="sgd"
-        Optimizer name (``"sgd"``, ``"adam"``, ``"rmsprop"``, ... any name
-        :func:`keras.optimizers.get` knows), an optimizer class, or an
-        instance (copied, never shared between fits).
-    learning_rate : float or None, default=0.01
-        Step size.  ``None`` keeps the optimizer's own default.
-    momentum : float, default=0.0
-        Momentum for ``optimizer="sgd"``; ignored by other optimizers.
-    epochs : int, default=10
-        Passes over the training data.
-    batch_size : int, default=128
-        Samples per gradient step (also used for prediction).
-    validation_fraction : float or None, default=None
-        Fraction of the training data held out (stratified) to report
-        ``val_loss`` / ``val_accuracy`` in ``history_`` and for early stopping.
-        ``None``: 0.1 when ``early_stopping`` is on, else no hold-out.
-    early_stopping : bool, default=False
-        Stop when ``val_loss`` has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs and restore the best weights.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-    tol : float, default=1e-4
-        Smallest ``val_loss`` improvement that counts for early stopping.
-    image_shape : tuple of int or None, default=None
-        Shape ``(height, width, channels)`` of one image when ``X`` holds flat
-        rows; one entry may be ``-1``.  ``None`` infers it (784 → 28×28×1,
-        3072 → 32×32×3).  Ignored for 4-D ``X``, which carries its shape.
-        Flat colour rows are read channels-last; use
-        :class:`~sk_lenet.ImageReshaper` for OpenML's channel-planar CIFAR_10.
-    pixel_scale : "auto", float or None, default="auto"
-        Factor applied to pixels inside the network.  ``"auto"`` divides by
-        the largest training pixel when pixels are non-negative with some
-        above 1 (raw 8-bit images: 1/255; scikit-learn's 0-16 digits: 1/16)
-        and leaves pixels already in ``[0, 1]`` alone.  ``None`` means 1.
-    shuffle : bool, default=True
-        Shuffle the training data before each epoch.
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, as in scikit-learn.
-    callbacks : list of keras.callbacks.Callback or None, default=None
-        Extra Keras callbacks for ``fit``.
-    warm_start : bool, default=False
-        When True, ``fit`` continues training the existing network.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout and the validation
-        split.  An int gives bit-identical results on CPU.
-    verbose : int, default=0
-        0 is silent, 1 shows a progress bar per epoch, 2 one line per epoch.
+    {shared_parameters}
 
     Attributes
     ----------
-    model_ : keras.Model
-        The fitted network.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels seen in ``fit``.
-    n_classes_ : int
-        Number of classes.
-    image_shape_ : tuple of int
-        ``(height, width, channels)`` of the images the network takes.
-    pixel_scale_ : float
-        Factor the network applies to its input pixels.
-    n_features_in_ : int
-        Pixels per image, ``height * width * channels``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Column names, when ``X`` was a DataFrame with string column names.
-    history_ : dict of str to list of float
-        Per-epoch ``loss`` and ``accuracy`` (plus ``val_loss`` and
-        ``val_accuracy`` when a validation fraction is used).
+    {fitted_attributes}
     """
 
     def __init__(
@@ -241,6 +271,7 @@ class ImageClassifierBase(KerasClassifier):
         # parameter with its default, exactly as if it were spelled out.
         super().__init_subclass__(**kwargs)
         own = inspect.signature(cls.__init__)
+        _fill_docstring(cls, set(own.parameters))
         if not any(p.kind is p.VAR_KEYWORD for p in own.parameters.values()):
             return
         params = [p for p in own.parameters.values() if p.kind is not p.VAR_KEYWORD]
@@ -666,6 +697,9 @@ class ImageClassifierBase(KerasClassifier):
         """
         check_is_fitted(self)
         return super().score(X, y, sample_weight=sample_weight)
+
+
+_fill_docstring(ImageClassifierBase, set())
 
 
 def _padding_to_fit(body: list, image_shape: tuple) -> tuple | None:

@@ -44,21 +44,11 @@ class DropoutCNNClassifier(ImageClassifierBase):
         Samples per gradient step.
     validation_fraction : float, default=0.2
         Stratified hold-out for the validation curves; 0 trains on everything.
-    **kwargs : dict
-        Options shared by every sk_lenet estimator (``random_state``,
-        ``verbose``, ``early_stopping``, ``image_shape``, ...); see
-        :class:`~sk_lenet.base.ImageClassifierBase`.
+    {shared_parameters}
 
     Attributes
     ----------
-    model_ : keras.Model
-        The fitted network.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels seen in ``fit``.
-    image_shape_ : tuple of int
-        ``(height, width, channels)`` of the input images.
-    history_ : dict of str to list of float
-        Per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``.
+    {fitted_attributes}
 
     Examples
     --------

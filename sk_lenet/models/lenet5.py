@@ -45,21 +45,11 @@ class LeNet5Classifier(ImageClassifierBase):
         Passes over the training data.
     batch_size : int, default=128
         Samples per gradient step.
-    **kwargs : dict
-        Options shared by every sk_lenet estimator (``random_state``,
-        ``verbose``, ``validation_fraction``, ``image_shape``, ...); see
-        :class:`~sk_lenet.base.ImageClassifierBase`.
+    {shared_parameters}
 
     Attributes
     ----------
-    model_ : keras.Model
-        The fitted network.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels seen in ``fit``.
-    image_shape_ : tuple of int
-        ``(height, width, channels)`` of the input images.
-    history_ : dict of str to list of float
-        Per-epoch ``loss`` and ``accuracy`` (and ``val_*`` with a hold-out).
+    {fitted_attributes}
 
     Examples
     --------
