@@ -527,6 +527,7 @@ class ImageClassifierBase(KerasClassifier):
         self : estimator instance
             The fitted estimator.
         """
+        self._check_training_params()
         if not (self.warm_start and self.initialized_):
             return super().fit(X, y, sample_weight=sample_weight, **kwargs)
         # Continue the epoch count, so history_ grows as in MLPClassifier, and
@@ -559,9 +560,23 @@ class ImageClassifierBase(KerasClassifier):
         self : estimator instance
             The estimator.
         """
+        self._check_training_params()
         return super().partial_fit(
             X, y, classes=classes, sample_weight=sample_weight, **kwargs
         )
+
+    def _check_training_params(self) -> None:
+        checks = {
+            "epochs": (self.epochs, Integral, 1),
+            "batch_size": (self.batch_size, Integral, 1),
+            "n_iter_no_change": (self.n_iter_no_change, Integral, 1),
+            "momentum": (self.momentum, Real, 0),
+            "tol": (self.tol, Real, 0),
+        }
+        for name, (value, kind, low) in checks.items():
+            if isinstance(value, bool) or not isinstance(value, kind) or value < low:
+                what = "an int" if kind is Integral else "a number"
+                raise ValueError(f"{name} must be {what} >= {low}; got {value!r}.")
 
     def _validation_split(self) -> float:
         frac = self.validation_fraction

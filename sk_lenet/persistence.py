@@ -176,8 +176,15 @@ def save_model(model, path: str | os.PathLike) -> Path:
     """
     from sklearn.utils.validation import check_is_fitted
 
+    from sk_lenet.base import ImageClassifierBase
+
     steps = list(model.steps) if isinstance(model, Pipeline) else [(None, model)]
     estimator = steps[-1][1]
+    if not isinstance(estimator, ImageClassifierBase):
+        raise TypeError(
+            "save_model saves an sk_lenet estimator, or a Pipeline ending in one; "
+            f"got {type(estimator).__name__}. Use pickle for other objects."
+        )
     check_is_fitted(estimator)
     meta = {
         "format": FORMAT,

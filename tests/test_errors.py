@@ -58,6 +58,9 @@ def test_fit_rejects(make, error, match):
 
 PARAM_ERRORS = [
     ({"optimizer": "sgdd"}, ValueError, "Unknown optimizer 'sgdd'"),
+    ({"epochs": -3}, ValueError, "epochs must be an int >= 1; got -3"),
+    ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1"),
+    ({"momentum": -0.5}, ValueError, "momentum must be a number >= 0"),
     ({"optimizer": 3}, TypeError, "optimizer must be"),
     ({"learning_rate": -1.0}, ValueError, "learning_rate must be a positive"),
     ({"pixel_scale": "max"}, ValueError, "pixel_scale must be"),

@@ -1,0 +1,197 @@
+"""One table of bad inputs across transformers, loaders, persistence and the CLI.
+
+Each row is a mistake a user makes, the error type, and words of the message
+that name the problem or the fix.  The estimators' own table (shapes, dtypes,
+NaN, one class, unfitted, parameters) is ``tests/test_errors.py``.  Every row
+also checks that nothing the user owns was changed or lost.
+"""
+
+from __future__ import annotations
+
+from urllib.error import URLError
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from sk_lenet import ImageReshaper, PixelScaler, load_model, save_model
+from sk_lenet.datasets import DatasetNotAvailableError, fetch_mnist, load_dataset
+from sk_lenet.persistence import ModelFileError
+
+ROWS = np.arange(2 * 784, dtype=np.uint8).reshape(2, 784)
+
+
+def _fitted_reshaper():
+    return ImageReshaper().fit(ROWS)
+
+
+def _offline(tmp_path, monkeypatch):
+    import sklearn.datasets._openml as openml
+
+    def refuse(*args, **kwargs):
+        raise URLError("network is unreachable")
+
+    monkeypatch.setattr(openml, "urlopen", refuse)
+    return fetch_mnist(data_home=tmp_path)
+
+
+CASES = [
+    # transformers
+    (
+        "reshaper unfitted",
+        lambda tp, mp: ImageReshaper().transform(ROWS),
+        NotFittedError,
+        "not fitted yet",
+    ),
+    (
+        "reshaper 783 columns",
+        lambda tp, mp: _fitted_reshaper().transform(ROWS[:, :783]),
+        ValueError,
+        "X has 783 features, but ImageReshaper is expecting 784",
+    ),
+    (
+        "reshaper odd width",
+        lambda tp, mp: ImageReshaper().fit(ROWS[:, :10]),
+        ValueError,
+        r"image_shape=\(height, width, channels\)",
+    ),
+    (
+        "reshaper wrong shape",
+        lambda tp, mp: ImageReshaper((20, 20, 1)).fit(ROWS),
+        ValueError,
+        "holds 400 pixels but each row has 784",
+    ),
+    (
+        "reshaper bad format",
+        lambda tp, mp: ImageReshaper(data_format="nhwc").fit(ROWS),
+        ValueError,
+        "data_format",
+    ),
+    (
+        "reshaper 1-D",
+        lambda tp, mp: ImageReshaper().fit(ROWS[0]),
+        ValueError,
+        "Reshape your data",
+    ),
+    (
+        "scaler NaN",
+        lambda tp, mp: PixelScaler().fit_transform(np.full((2, 4), np.nan)),
+        ValueError,
+        "NaN",
+    ),
+    (
+        "scaler zero max",
+        lambda tp, mp: PixelScaler(max_value=0).fit(ROWS),
+        ValueError,
+        "max_value",
+    ),
+    (
+        "scaler strings",
+        lambda tp, mp: PixelScaler().fit(np.array([["a", "b"]])),
+        ValueError,
+        "string|convert",
+    ),
+    # loaders
+    (
+        "unknown dataset",
+        lambda tp, mp: load_dataset("fashion_mnist"),
+        ValueError,
+        "'digits', 'mnist', 'cifar10'",
+    ),
+    (
+        "bad subset",
+        lambda tp, mp: load_dataset("digits", subset="validation"),
+        ValueError,
+        "subset must be one of",
+    ),
+    (
+        "offline, nothing cached",
+        lambda tp, mp: _offline(tp, mp),
+        DatasetNotAvailableError,
+        "load_digits",
+    ),
+    (
+        "no download allowed",
+        lambda tp, mp: fetch_mnist(data_home=tp, download_if_missing=False),
+        DatasetNotAvailableError,
+        "SCIKIT_LEARN_DATA",
+    ),
+    # persistence
+    (
+        "load missing file",
+        lambda tp, mp: load_model(tp / "none.sklenet"),
+        FileNotFoundError,
+        "No model file",
+    ),
+    (
+        "load a non-model",
+        lambda tp, mp: load_model(_write(tp / "x.sklenet", b"PK\x03\x04")),
+        ModelFileError,
+        "not a readable sk_lenet model file",
+    ),
+    (
+        "save a transformer",
+        lambda tp, mp: save_model(PixelScaler(), tp / "m.sklenet"),
+        TypeError,
+        "saves an sk_lenet estimator",
+    ),
+]
+
+
+def _write(path, content):
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_library_rejects(make, error, match, tmp_path, monkeypatch):
+    before = sorted(p.name for p in tmp_path.iterdir())
+    rows_before = ROWS.copy()
+    with pytest.raises(error, match=match) as excinfo:
+        make(tmp_path, monkeypatch)
+    assert excinfo.value.__cause__ is None or error is not DatasetNotAvailableError
+    np.testing.assert_array_equal(ROWS, rows_before)  # the user's data
+    after = sorted(p.name for p in tmp_path.iterdir())
+    assert set(before) <= set(after)  # nothing of the user's deleted
+
+
+CLI_CASES = [
+    ("unknown model", ["train", "--model", "resnet"], "resnet"),
+    ("unknown dataset", ["train", "--dataset", "svhn"], "svhn"),
+    ("missing model file", ["evaluate", "{tmp}/none.pkl"], "none.pkl"),
+    ("missing image", ["predict", "{model}", "{tmp}/none.png"], "none.png"),
+    ("bad grid value", ["grid-search", "--param", "filters"], "filters"),
+    ("negative epochs", ["train", "--epochs", "-3", "--no-plots"], "epochs must be"),
+]
+
+
+@pytest.fixture(scope="module")
+def cli_model(tmp_path_factory):
+    from sk_lenet import cli
+
+    out = tmp_path_factory.mktemp("cli")
+    assert (
+        cli.main(["train", "--quick", "-q", "--no-plots", "--output-dir", str(out)])
+        == 0
+    )
+    return next(out.glob("*.pkl"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"), [c[1:] for c in CLI_CASES], ids=[c[0] for c in CLI_CASES]
+)
+def test_cli_rejects_with_one_line(argv, words, cli_model, tmp_path, capsys):
+    from sk_lenet import cli
+
+    capsys.readouterr()
+    argv = [a.format(tmp=tmp_path, model=cli_model) for a in argv]
+    with pytest.raises(SystemExit) as excinfo:
+        raise SystemExit(cli.main(argv))
+    assert excinfo.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+    assert cli_model.is_file()  # the saved model survives
