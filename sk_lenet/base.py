@@ -36,6 +36,7 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 from keras import layers
+from numpy.typing import ArrayLike
 from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
@@ -285,7 +286,7 @@ class ImageClassifierBase(KerasClassifier):
     _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
     __repr__ = BaseEstimator.__repr__
 
-    def set_params(self, **params):
+    def set_params(self, **params) -> ImageClassifierBase:
         """Set parameters, as :meth:`sklearn.base.BaseEstimator.set_params`.
 
         Parameters
@@ -507,7 +508,13 @@ class ImageClassifierBase(KerasClassifier):
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        **kwargs,
+    ) -> ImageClassifierBase:
         """Build the network for ``X`` and ``y`` and train it.
 
         Parameters
@@ -538,7 +545,14 @@ class ImageClassifierBase(KerasClassifier):
         self.classes_ = classes
         return self
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+    def partial_fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        **kwargs,
+    ) -> ImageClassifierBase:
         """Train for one epoch, keeping the network and its history.
 
         Parameters
@@ -674,7 +688,7 @@ class ImageClassifierBase(KerasClassifier):
             ]
         )
 
-    def predict_proba(self, X, **kwargs):
+    def predict_proba(self, X: ArrayLike, **kwargs) -> np.ndarray:
         """Class probabilities for ``X``.
 
         Parameters
@@ -693,7 +707,9 @@ class ImageClassifierBase(KerasClassifier):
         proba = super().predict_proba(X, **kwargs)
         return np.asarray(proba).reshape(-1, len(self.classes_))
 
-    def score(self, X, y, sample_weight=None):
+    def score(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
         """Accuracy of :meth:`predict` on ``X`` against ``y``.
 
         Parameters

@@ -14,6 +14,7 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -197,7 +198,7 @@ class ImageReshaper(TransformerMixin, BaseEstimator):
         self.image_shape = image_shape
         self.data_format = data_format
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: None = None) -> TransformerMixin:
         """Record the image shape for rows like ``X``.
 
         Parameters
@@ -217,7 +218,7 @@ class ImageReshaper(TransformerMixin, BaseEstimator):
         self.image_shape_ = resolve_image_shape(self.image_shape, X.shape[1])
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Reshape rows into channels-last images.
 
         Parameters
@@ -274,7 +275,7 @@ class PixelScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def __init__(self, max_value=255.0):
         self.max_value = max_value
 
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: None = None) -> TransformerMixin:
         """Check ``X``; nothing is learnt.
 
         Parameters
@@ -293,7 +294,7 @@ class PixelScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         validate_data(self, X, allow_nd=True, reset=True)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Scale pixels to ``[0, 1]``.
 
         Parameters
