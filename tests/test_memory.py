@@ -1,9 +1,10 @@
 """Memory stays bounded over many fits in one process (grid searches).
 
-Stated bounds, measured on the CI machine (2 cores, TF 2.21):
+Stated bounds, measured on the CI machine (2 cores, TF 2.21), each in a fresh
+process so that other tests' allocations do not blur the resident set:
 
-* fits of at most 32 steps (small data: run eagerly) leave nothing behind;
-  50 of them grow the resident set by under 20 MB in all;
+* fits of at most 8 steps (small data: run eagerly) leave nothing behind;
+  a 50-fit grid search grows the resident set by under 20 MB in all;
 * longer fits (graph-compiled) keep about 1 MB per fit: TensorFlow holds on to
   each traced training-step graph after its network is gone (it is referenced
   from TensorFlow's C++ side).  The bound asserted is 2 MB per fit.  The
@@ -13,46 +14,69 @@ Stated bounds, measured on the CI machine (2 cores, TF 2.21):
 
 from __future__ import annotations
 
-import gc
+import json
+import subprocess
+import sys
+import textwrap
 
-import numpy as np
 import pytest
+
+pytest.importorskip("psutil")
+
+_PRELUDE = """
+import gc, json
+import numpy as np, psutil
 from sklearn.model_selection import GridSearchCV
-
 from sk_lenet import LeNetClassifier
-
-psutil = pytest.importorskip("psutil")
 
 X = np.random.default_rng(0).integers(0, 256, size=(200, 64)).astype(np.uint8)
 y = np.arange(200) % 5
 
-
-def _rss_mb() -> float:
+def rss_mb():
     gc.collect()
     return psutil.Process().memory_info().rss / 2**20
 
-
-def _tiny(**params):
+def tiny(**params):
     return LeNetClassifier(filters=(4, 8), dense_units=16, random_state=0, **params)
+"""
+
+
+def _growth(body: str) -> dict:
+    script = _PRELUDE + textwrap.dedent(body)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.slow
 def test_grid_search_of_50_small_fits_keeps_memory_flat():
-    grid = {"learning_rate": list(np.linspace(0.01, 0.1, 25))}
-    search = GridSearchCV(_tiny(epochs=1, batch_size=32), grid, cv=2)
-    search.set_params(param_grid={"learning_rate": grid["learning_rate"][:3]}).fit(X, y)
-    before = _rss_mb()
-    search.set_params(param_grid=grid).fit(X, y)  # 25 candidates x 2 folds
-    assert len(search.cv_results_["params"]) == 25
-    assert _rss_mb() - before < 20
+    result = _growth(
+        """
+        grid = {"learning_rate": list(np.linspace(0.01, 0.1, 25))}
+        search = GridSearchCV(tiny(epochs=1, batch_size=32), grid, cv=2)
+        search.set_params(param_grid={"learning_rate": grid["learning_rate"][:3]})
+        search.fit(X, y)  # warm up TensorFlow's caches
+        before = rss_mb()
+        search.set_params(param_grid=grid).fit(X, y)  # 25 candidates x 2 folds
+        print(json.dumps({"fits": 2 * len(search.cv_results_["params"]),
+                          "growth": rss_mb() - before}))
+        """
+    )
+    assert result["fits"] == 50
+    assert result["growth"] < 20
 
 
 @pytest.mark.slow
 def test_graph_compiled_fits_grow_memory_boundedly():
-    for seed in range(3):  # warm up TensorFlow's caches
-        _tiny(epochs=2, batch_size=8).set_params(random_state=seed).fit(X, y)
-    before = _rss_mb()
-    n_fits = 30
-    for seed in range(n_fits):
-        _tiny(epochs=2, batch_size=8).set_params(random_state=seed).fit(X, y)
-    assert (_rss_mb() - before) / n_fits < 2.0
+    result = _growth(
+        """
+        for seed in range(3):  # warm up TensorFlow's caches
+            tiny(epochs=2, batch_size=8).set_params(random_state=seed).fit(X, y)
+        before = rss_mb()
+        for seed in range(30):
+            tiny(epochs=2, batch_size=8).set_params(random_state=seed).fit(X, y)
+        print(json.dumps({"per_fit": (rss_mb() - before) / 30}))
+        """
+    )
+    assert result["per_fit"] < 2.0, result
