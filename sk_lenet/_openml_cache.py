@@ -30,7 +30,6 @@ import io
 import json
 import os
 import socket
-import tempfile
 import threading
 import time
 import warnings
@@ -41,6 +40,8 @@ from typing import Any
 from urllib.error import HTTPError, URLError
 
 import numpy as np
+
+from sk_lenet._atomic import TEMP_SUFFIX, atomic_write, temp_prefix
 
 #: Version of the array-cache file format; bump to invalidate old files.
 CACHE_FORMAT = 1
@@ -475,41 +476,23 @@ def write_array_cache(
         target_dtype=target.dtype.str,
     )
     meta_bytes = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
     _remove_stale_temp_files(path)
-    fd, tmp = tempfile.mkstemp(
-        dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _savez(fh, data=data, target=target, meta=meta_bytes)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_write(path) as fh:
+        _savez(fh, data=data, target=target, meta=meta_bytes)
 
 
 def _remove_stale_temp_files(path: str, max_age_s: float = 6 * 3600) -> None:
     """Delete temp files of ``path`` left by killed writers (old ones only:
     a young one may belong to a concurrent writer)."""
-    directory, base = os.path.split(os.path.abspath(path))
-    prefix = "." + base + "."
+    directory = os.path.dirname(os.path.abspath(path))
+    prefix = temp_prefix(path)
     now = time.time()
     try:
         entries = list(os.scandir(directory))
     except OSError:
         return
     for entry in entries:
-        if entry.name.startswith(prefix) and entry.name.endswith(".tmp"):
+        if entry.name.startswith(prefix) and entry.name.endswith(TEMP_SUFFIX):
             try:
                 if now - entry.stat().st_mtime > max_age_s:
                     os.unlink(entry.path)

@@ -26,6 +26,8 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from sk_lenet._atomic import atomic_write
+
 __all__ = ["FORMAT_VERSION", "ModelFileError", "load_model", "save_model"]
 
 FORMAT = "sk_lenet"
@@ -194,22 +196,13 @@ def save_model(model, path: str | os.PathLike) -> Path:
         "steps": [[name, _record(step)] for name, step in steps],
     }
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         network = Path(scratch) / _NETWORK
         estimator.model_.save(network)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
-                    zf.writestr(_META, json.dumps(meta, indent=1))
-                    zf.write(network, _NETWORK)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(path) as fh:
+            with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr(_META, json.dumps(meta, indent=1))
+                zf.write(network, _NETWORK)
     return path
 
 
