@@ -312,7 +312,7 @@ class ImageClassifierBase(KerasClassifier):
         return tags
 
     def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "model_")
+        return self.initialized_
 
     # ------------------------------------------------------------------
     # Input validation
@@ -628,7 +628,7 @@ class ImageClassifierBase(KerasClassifier):
             )
         # Tracing the training step costs ~0.4 s per network; a fit of a few
         # steps (tiny data) runs faster eagerly, with the same arithmetic.
-        steps = epochs * -(-len(y) // int(self.batch_size or 32))
+        steps = epochs * -(-len(y) // self.batch_size)  # checked in fit
         self.model_.run_eagerly = steps <= _EAGER_MAX_STEPS
         saved, self._fit_callbacks = self._fit_callbacks, callbacks
         try:
@@ -675,8 +675,7 @@ class ImageClassifierBase(KerasClassifier):
         # Call the network on chunks directly: Model.predict builds a data
         # pipeline and traces a function on every call (~0.2 s), which
         # dominates predicting a few images.
-        check_is_fitted(self)
-        X, _ = self._validate_data(X=X)
+        X, _ = self._validate_data(X=X)  # raises NotFittedError first
         X = self.feature_encoder_.transform(X)
         if kwargs:
             return self.model_.predict(X, verbose=self.verbose, **kwargs)
@@ -726,7 +725,7 @@ class ImageClassifierBase(KerasClassifier):
         score : float
             Mean accuracy.
         """
-        check_is_fitted(self)
+        # Overridden for this docstring: scikeras' says no scorer is defined.
         return super().score(X, y, sample_weight=sample_weight)
 
 
