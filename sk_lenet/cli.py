@@ -431,10 +431,11 @@ def _target_names(model, dataset: str | None):
 
 
 def _label(value, names) -> str:
-    if names is not None and isinstance(value, (int, np.integer)):
-        if 0 <= int(value) < len(names):
-            return str(names[int(value)])
-    return str(value)
+    # plotting's, imported here: at module level it would load scikit-learn
+    # and slow down `sk-lenet --help`
+    from sk_lenet.plotting import _label as label
+
+    return label(value, names)
 
 
 # ---------------------------------------------------------------------------
