@@ -38,6 +38,8 @@ import time
 def _setup_process(variant):
     if variant == "onednn_off":
         os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    if variant == "interop_env_1":
+        os.environ["TF_NUM_INTEROP_THREADS"] = "1"
     from sk_lenet._tf import quiet_import_tensorflow
 
     quiet_import_tensorflow()
@@ -59,6 +61,10 @@ def _estimator(model, **kw):
         "lenet5": sk_lenet.LeNet5Classifier,
         "simplified_lenet": sk_lenet.SimplifiedLeNetClassifier,
         "dropout_cnn": sk_lenet.DropoutCNNClassifier,
+        "mlp_mnist": sk_lenet.FeedForwardClassifier,
+        "mlp_cifar10": lambda **kw: sk_lenet.FeedForwardClassifier(
+            (1024, 512), "relu", batch_size=32, **kw
+        ),
     }[model]
     return cls(random_state=0, **kw)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import pickle
 import subprocess
 import sys
 import textwrap
+import weakref
 
 import numpy as np
 import pytest
@@ -155,7 +158,7 @@ def test_quiet_by_default(small_digits, capfd):
 
 
 def test_import_prints_nothing():
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("TF_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
     done = subprocess.run(
         [sys.executable, "-c", "import sk_lenet"],
         capture_output=True,
@@ -164,6 +167,25 @@ def test_import_prints_nothing():
         check=True,
     )
     assert done.stdout == "" and done.stderr == ""
+
+
+_ONEDNN = (
+    "import sk_lenet.base, os;"
+    "from tensorflow.python.util import _pywrap_util_port as p;"
+    "print(os.environ['TF_ENABLE_ONEDNN_OPTS'], p.IsMklEnabled())"
+)
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, "1 True"), ("0", "0 False")])
+def test_onednn_on_unless_the_user_chose(setting, expected):
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    if setting is not None:
+        env["TF_ENABLE_ONEDNN_OPTS"] = setting
+    done = subprocess.run(
+        [sys.executable, "-c", _ONEDNN], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == expected.split()
 
 
 # (minimal number of epochs, accuracy floor) for a few seconds of training each;
@@ -338,3 +360,22 @@ def test_single_sample_and_int_hidden_layer_sizes(small_digits):
     assert clf.predict(X_test[:1]).shape == (1,)
     binary = fast(FeedForwardClassifier).fit(X, y % 2)
     assert binary.predict_proba(X_test[:1]).shape == (1, 2)
+
+
+def test_large_predictions_run_through_a_traced_graph(digits):
+    from sk_lenet import base
+
+    X_train, X_test, y_train, _ = digits
+    clf = fast(LeNet5Classifier).fit(X_train[:300], y_train[:300])
+    eager = clf.predict_proba(X_test[:10])
+    assert not base._FORWARD_PASSES[clf.model_].traced  # a few images: eager
+    many = np.tile(X_test, (6, 1))  # 2700 images: past the tracing threshold
+    traced = clf.predict_proba(many)
+    assert base._FORWARD_PASSES[clf.model_].traced
+    np.testing.assert_allclose(traced[:10], eager, rtol=0, atol=1e-6)
+    assert np.array_equal(clf.predict(X_test[:10]), eager.argmax(1))
+    # The cache holds the network weakly: it goes with its estimator.
+    network = weakref.ref(clf.model_)
+    del clf
+    gc.collect()
+    assert network() is None
