@@ -250,6 +250,27 @@ def _load():
     return [round(v, 2) for v in os.getloadavg()]
 
 
+def _cpu_ticks():
+    """(steal, total) CPU ticks so far, from /proc/stat (None elsewhere).
+
+    Steal is the time the hypervisor gave this VM's virtual CPUs to someone
+    else: on a shared cloud machine it slows a run without showing in the
+    load average.
+    """
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(f) for f in fields[:8]]
+    return ticks[7], sum(ticks)
+
+
+def _steal_pct(before, after):
+    if before is None or after is None or after[1] == before[1]:
+        return None
+    return round(100 * (after[0] - before[0]) / (after[1] - before[1]), 1)
+
+
 # ----------------------------------------------------------------------
 # One side
 # ----------------------------------------------------------------------
@@ -319,7 +340,7 @@ def _warm_up():
 
 
 def _summary(runs, key):
-    vals = [r[key] for r in runs if key in r]
+    vals = [r[key] for r in runs if r.get(key) is not None]
     return statistics.median(vals) if vals else None
 
 
@@ -346,13 +367,15 @@ def bench_setup(setup, args, data_home, use_digits):
         for side in order:
             gc.collect()
             fn = run_peer if side == "peer" else run_sk
+            ticks = _cpu_ticks()
             res = fn(setup, data, epochs, args.seed + r)
             res["load_after"] = _load()
+            res["steal_pct"] = _steal_pct(ticks, _cpu_ticks())
             (peer_runs if side == "peer" else sk_runs).append(res)
             print(
                 f"  [{setup}] rep {r} {side:4s}: acc {res['accuracy']:.4f} "
                 f"fit {res['fit_s']:.1f}s predict {res['predict_s']:.3f}s "
-                f"load {res['load_after'][0]}",
+                f"load {res['load_after'][0]} steal {res['steal_pct']}%",
                 flush=True,
             )
     peer = {k: _summary(peer_runs, k) for k in peer_runs[0] if k != "load_after"}
@@ -412,6 +435,13 @@ def _accuracy_cell(e, side):
     return cell
 
 
+def _steal_cell(e):
+    peer, sk = e["peer"].get("steal_pct"), e["sk_lenet"].get("steal_pct")
+    if peer is None and sk is None:
+        return ""
+    return f"; steal {peer}% / {sk}%"
+
+
 def render_markdown(doc):
     lines = [
         "# sk_lenet vs the tutorials' plain-Keras code",
@@ -427,7 +457,9 @@ def render_markdown(doc):
         "`clf.predict`). Ratios are sk_lenet / peer (below 1: sk_lenet "
         "faster). Medians over the repeats. The machine may be shared: "
         "the load average (1 min, before → after) says how busy it was "
-        "(with 2 cores, above ~1 means other work competed).",
+        "(with 2 cores, above ~1 means other work competed), and *steal* "
+        "(peer / sk_lenet, where recorded) the share of CPU time the "
+        "hypervisor gave to other machines during each fit.",
         "",
     ]
     results = doc["results"].values()
@@ -446,7 +478,7 @@ def render_markdown(doc):
         lines += [
             "| setup | data | epochs | published | peer acc | sk_lenet acc | "
             "peer fit s | sk_lenet fit s | fit ratio | peer predict s | "
-            "sk_lenet predict s | predict ratio | runs | load avg | note |",
+            "sk_lenet predict s | predict ratio | runs | load avg; steal | note |",
             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
             "| ---: | ---: | ---: | --- | --- |",
         ]
@@ -461,7 +493,8 @@ def render_markdown(doc):
                 f"{e['peer']['fit_s']:.1f} | {e['sk_lenet']['fit_s']:.1f} | "
                 f"**{e['fit_ratio']:.2f}** | {e['peer']['predict_s']:.3f} | "
                 f"{e['sk_lenet']['predict_s']:.3f} | {e['predict_ratio']:.2f} | "
-                f"{e['repeats']} | {e['load_before'][0]} → {e['load_after'][0]} | "
+                f"{e['repeats']} | {e['load_before'][0]} → {e['load_after'][0]}"
+                f"{_steal_cell(e)} | "
                 f"{e['note']} |"
             )
         lines.append("")

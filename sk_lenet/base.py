@@ -61,8 +61,8 @@ _LOSS = "sparse_categorical_crossentropy"
 _PREDICT_CHUNK = 2048  # images per forward pass in predict
 # Predict runs the network eagerly until a network has seen this many images,
 # then through a traced graph (one ~0.08 s trace per network and input type):
-# the graph is 1.5x (LeNet) to 2.7x (LeNet-5) faster on 10000 MNIST images,
-# and bit-identical (benchmarks/_predict.py).
+# the graph is 1.4x (LeNet) to 2.5x (LeNet-5) faster on 10000 MNIST images,
+# the same up to float round-off (benchmarks/_predict.py).
 _TRACE_AFTER_IMAGES = 2048
 _EAGER_MAX_STEPS = 8  # fits of at most this many steps skip graph tracing
 # Training steps per call into the compiled graph: Keras dispatches each call
