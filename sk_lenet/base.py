@@ -59,11 +59,11 @@ __all__ = ["ImageClassifierBase"]
 
 _LOSS = "sparse_categorical_crossentropy"
 _PREDICT_CHUNK = 2048  # images per forward pass in predict
-# Predict runs the network eagerly until a network has seen this many images,
-# then through a traced graph (one ~0.08 s trace per network and input type):
-# the graph is 1.4x (LeNet) to 2.5x (LeNet-5) faster on 10000 MNIST images,
-# the same up to float round-off (benchmarks/_predict.py).
-_TRACE_AFTER_IMAGES = 2048
+# Predict calls of at least this many images run through a traced graph (one
+# ~0.08 s trace per network and input type), smaller ones eagerly: the graph
+# is 1.4x (LeNet) to 2.5x (LeNet-5) faster on 10000 MNIST images, the same up
+# to float round-off (benchmarks/_predict.py).
+_TRACE_MIN_IMAGES = 2048
 _EAGER_MAX_STEPS = 8  # fits of at most this many steps skip graph tracing
 # Training steps per call into the compiled graph: Keras dispatches each call
 # from Python, a large share of a small network's step on CPU.  Same weights,
@@ -772,20 +772,15 @@ def _padding_to_fit(body: list, image_shape: tuple) -> tuple | None:
 
 
 class _ForwardPasses:
-    """A network's inference calls: eager at first, then traced graphs."""
+    """A network's traced inference graphs, one per input dtype and shape."""
 
     def __init__(self, model: keras.Model) -> None:
         # A weak reference: the cache entry must not keep its key alive.
         self._model = weakref.ref(model)
-        self.images_seen = 0
         self.traced: dict = {}
 
     def __call__(self, X: np.ndarray):
-        self.images_seen += len(X)
-        model = self._model()
         key = (X.dtype.str, X.shape[1:])
-        if key not in self.traced and self.images_seen < _TRACE_AFTER_IMAGES:
-            return lambda chunk: model(chunk, training=False)
         if key not in self.traced:
             spec = tf.TensorSpec((None, *X.shape[1:]), X.dtype)
             self.traced[key] = tf.function(
@@ -802,10 +797,15 @@ _FORWARD_PASSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def _forward_pass(model: keras.Model, X: np.ndarray):
     """The fastest inference call of ``model`` for a batch like ``X``.
 
-    Fitted networks are rebuilt (fit, unpickling, load_model) rather than
-    changed in place, so the cache needs no invalidation; a warm start trains
-    the same variables, which a traced graph reads on every call.
+    Eager below ``_TRACE_MIN_IMAGES`` images, else a traced graph.  The
+    choice depends on the call alone, so the same images always get the same
+    probabilities, whatever was predicted before.  Fitted networks are
+    rebuilt (fit, unpickling, load_model) rather than changed in place, so
+    the cache needs no invalidation; a warm start trains the same variables,
+    which a traced graph reads on every call.
     """
+    if len(X) < _TRACE_MIN_IMAGES:
+        return lambda chunk: model(chunk, training=False)
     passes = _FORWARD_PASSES.get(model)
     if passes is None:
         passes = _FORWARD_PASSES[model] = _ForwardPasses(model)
