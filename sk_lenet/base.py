@@ -686,12 +686,12 @@ class ImageClassifierBase(KerasClassifier):
         if kwargs:
             return self.model_.predict(X, verbose=self.verbose, **kwargs)
         forward = _forward_pass(self.model_, X)
+        # Chunks of (nearly) equal size: each new batch shape costs oneDNN a
+        # new set of kernels on its first call.
         step = max(int(self.batch_size or 0), _PREDICT_CHUNK)
+        chunks = np.array_split(X, -(-len(X) // step))
         return np.concatenate(
-            [
-                keras.ops.convert_to_numpy(forward(X[i : i + step]))
-                for i in range(0, len(X), step)
-            ]
+            [keras.ops.convert_to_numpy(forward(chunk)) for chunk in chunks]
         )
 
     def predict_proba(self, X: ArrayLike, **kwargs) -> np.ndarray:
