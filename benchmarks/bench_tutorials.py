@@ -460,7 +460,8 @@ def render_markdown(doc):
         "`clf.predict`). Ratios are sk_lenet / peer (below 1: sk_lenet "
         "faster). Medians over the repeats. The machine may be shared: "
         "the load average (1 min, before → after) says how busy it was "
-        "(with 2 cores, above ~1 means other work competed), and *steal* "
+        "(a fit alone keeps it at ~2-3 on 2 cores, TensorFlow's own "
+        "threads; well above that, other work competed), and *steal* "
         "(peer / sk_lenet, where recorded) the share of CPU time the "
         "hypervisor gave to other machines during each fit.",
         "",
