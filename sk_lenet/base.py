@@ -771,42 +771,30 @@ def _padding_to_fit(body: list, image_shape: tuple) -> tuple | None:
     return ((ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2))
 
 
-class _ForwardPasses:
-    """A network's traced inference graphs, one per input dtype and shape."""
-
-    def __init__(self, model: keras.Model) -> None:
-        # A weak reference: the cache entry must not keep its key alive.
-        self._model = weakref.ref(model)
-        self.traced: dict = {}
-
-    def __call__(self, X: np.ndarray):
-        key = (X.dtype.str, X.shape[1:])
-        if key not in self.traced:
-            spec = tf.TensorSpec((None, *X.shape[1:]), X.dtype)
-            self.traced[key] = tf.function(
-                lambda chunk: self._model()(chunk, training=False),
-                input_signature=[spec],
-            )
-        return self.traced[key]
-
-
-# keras.Model -> its _ForwardPasses, alive as long as the network is.
-_FORWARD_PASSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# keras.Model -> {(dtype, image shape): traced inference graph}, alive as long
+# as the network is.
+_TRACED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _forward_pass(model: keras.Model, X: np.ndarray):
     """The fastest inference call of ``model`` for a batch like ``X``.
 
-    Eager below ``_TRACE_MIN_IMAGES`` images, else a traced graph.  The
-    choice depends on the call alone, so the same images always get the same
-    probabilities, whatever was predicted before.  Fitted networks are
-    rebuilt (fit, unpickling, load_model) rather than changed in place, so
-    the cache needs no invalidation; a warm start trains the same variables,
-    which a traced graph reads on every call.
+    Eager below ``_TRACE_MIN_IMAGES`` images, else a traced graph, one per
+    network, input dtype and image shape.  The choice depends on the call
+    alone, so the same images always get the same probabilities, whatever was
+    predicted before.  Fitted networks are rebuilt (fit, unpickling,
+    load_model) rather than changed in place, so the cache needs no
+    invalidation; a warm start trains the same variables, which a traced
+    graph reads on every call.
     """
     if len(X) < _TRACE_MIN_IMAGES:
         return lambda chunk: model(chunk, training=False)
-    passes = _FORWARD_PASSES.get(model)
-    if passes is None:
-        passes = _FORWARD_PASSES[model] = _ForwardPasses(model)
-    return passes(X)
+    traced = _TRACED.setdefault(model, {})
+    key = (X.dtype.str, X.shape[1:])
+    if key not in traced:
+        network = weakref.ref(model)  # the cache must not keep its key alive
+        traced[key] = tf.function(
+            lambda chunk: network()(chunk, training=False),
+            input_signature=[tf.TensorSpec((None, *X.shape[1:]), X.dtype)],
+        )
+    return traced[key]

@@ -369,9 +369,9 @@ def test_large_predictions_run_through_a_traced_graph(digits):
     clf = fast(LeNet5Classifier).fit(X_train[:300], y_train[:300])
     many = np.tile(X_test, (6, 1))  # 2700 images: at least _TRACE_MIN_IMAGES
     few = clf.predict_proba(X_test[:10])
-    assert clf.model_ not in base._FORWARD_PASSES  # a few images: eager
+    assert clf.model_ not in base._TRACED  # a few images: eager
     traced = clf.predict_proba(many)
-    assert base._FORWARD_PASSES[clf.model_].traced
+    assert base._TRACED[clf.model_]
     np.testing.assert_allclose(traced[:10], few, rtol=0, atol=1e-6)
     # The path depends on the call alone: the same images, the same numbers.
     assert np.array_equal(clf.predict_proba(X_test[:10]), few)
