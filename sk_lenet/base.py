@@ -80,8 +80,12 @@ optimizer : str or keras.optimizers.Optimizer, default="sgd"
     Optimizer name (``"sgd"``, ``"adam"``, ``"rmsprop"``, ... any name
     :func:`keras.optimizers.get` knows), an optimizer class, or an
     instance (copied, never shared between fits).
-learning_rate : float or None, default=0.01
-    Step size.  ``None`` keeps the optimizer's own default.
+learning_rate : float, LearningRateSchedule or None, default=0.01
+    Step size, or a schedule of it over the training steps (for example
+    ``keras.optimizers.schedules.CosineDecay(3e-3, decay_steps)``).  It
+    replaces an optimizer instance's own rate.  ``None`` keeps the
+    optimizer's own: its default for a name or class, its rate or schedule
+    for an instance.
 momentum : float, default=0.0
     Momentum for ``optimizer="sgd"``; ignored by other optimizers.
 epochs : int, default=10
@@ -446,17 +450,31 @@ class ImageClassifierBase(KerasClassifier):
         return self._keras_build_fn
 
     def _make_optimizer(self) -> keras.optimizers.Optimizer:
-        opt = self.optimizer
+        opt, lr = self.optimizer, self.learning_rate
         kwargs = {}
-        if self.learning_rate is not None:
-            if not isinstance(self.learning_rate, Real) or self.learning_rate <= 0:
+        if isinstance(lr, keras.optimizers.schedules.LearningRateSchedule):
+            # A copy per fit, like the optimizer itself.
+            kwargs["learning_rate"] = type(lr).from_config(lr.get_config())
+        elif lr is not None:
+            if not isinstance(lr, Real) or lr <= 0:
                 raise ValueError(
-                    f"learning_rate must be a positive number or None; got "
-                    f"{self.learning_rate!r}."
+                    f"learning_rate must be a positive number, a "
+                    f"keras.optimizers.schedules.LearningRateSchedule or None; "
+                    f"got {lr!r}."
                 )
-            kwargs["learning_rate"] = float(self.learning_rate)
+            kwargs["learning_rate"] = float(lr)
         if isinstance(opt, keras.optimizers.Optimizer):
             config = opt.get_config()
+            own = config.get("learning_rate")
+            if lr is not None and isinstance(own, dict):
+                raise ValueError(
+                    f"The optimizer has its own learning-rate schedule "
+                    f"({own.get('class_name', 'a schedule')}), which "
+                    f"learning_rate={lr!r} would replace. Pass learning_rate=None "
+                    "to train with the optimizer's schedule, or give the schedule "
+                    "as learning_rate with a plain optimizer "
+                    "(optimizer='adam', learning_rate=schedule)."
+                )
             config.update(kwargs)
             return type(opt).from_config(config)
         if isinstance(opt, str):

@@ -123,3 +123,14 @@ def test_error_does_not_touch_user_data():
     with pytest.raises(ValueError):
         fast(LeNetClassifier).fit(X_user, y)
     np.testing.assert_array_equal(X_user, before)
+
+
+def test_schedule_in_optimizer_and_learning_rate_clash():
+    import keras
+
+    schedule = keras.optimizers.schedules.CosineDecay(0.01, 100)
+    clf = fast(LeNetClassifier, optimizer=keras.optimizers.Adam(schedule))
+    with pytest.raises(ValueError, match="Pass learning_rate=None") as excinfo:
+        clf.fit(X, y)  # learning_rate=0.01 by default would replace the schedule
+    _no_tensorflow_frames(excinfo)
+    assert clf.set_params(learning_rate=None).fit(X, y).model_ is not None

@@ -203,6 +203,29 @@ E2E = [
 ]
 
 
+def test_learning_rate_schedule(small_digits):
+    """A Keras schedule as learning_rate: copied per fit, cloned and pickled."""
+    import keras
+
+    X, y = small_digits[0], small_digits[2]
+    schedule = keras.optimizers.schedules.CosineDecay(0.05, decay_steps=20)
+    clf = fast(LeNet5Classifier, optimizer="adam", learning_rate=schedule).fit(X, y)
+    used = clf.model_.optimizer._learning_rate
+    assert isinstance(used, keras.optimizers.schedules.CosineDecay)
+    assert used is not schedule and used.get_config() == schedule.get_config()
+    # The schedule ran: the step size after fitting is the decayed one.
+    steps = int(clf.model_.optimizer.iterations)
+    assert steps > 0
+    np.testing.assert_allclose(
+        float(clf.model_.optimizer.learning_rate), float(schedule(steps)), rtol=1e-5
+    )
+    assert clone(clf).get_params()["learning_rate"].get_config() == (
+        schedule.get_config()
+    )
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X))
+
+
 @pytest.mark.parametrize(("cls", "params", "floor"), E2E)
 def test_learns_handwritten_digits(cls, params, floor, digits):
     X_train, X_test, y_train, y_test = digits

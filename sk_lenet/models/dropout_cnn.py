@@ -36,8 +36,9 @@ class DropoutCNNClassifier(ImageClassifierBase):
         Dropout rates after the pooling and after the dense layer.
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         Optimizer (see :class:`~sk_lenet.base.ImageClassifierBase`).
-    learning_rate : float, default=0.001
-        Step size (Keras' Adam default, which the tutorial uses).
+    learning_rate : float, LearningRateSchedule or None, default=0.001
+        Step size (Keras' Adam default, which the tutorial uses), or a
+        schedule (see :class:`~sk_lenet.base.ImageClassifierBase`).
     epochs : int, default=3
         Passes over the training data.
     batch_size : int, default=128

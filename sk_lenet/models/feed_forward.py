@@ -40,8 +40,9 @@ class FeedForwardClassifier(ImageClassifierBase):
     optimizer : str or keras.optimizers.Optimizer, default="sgd"
         Optimizer (see :class:`~sk_lenet.base.ImageClassifierBase`);
         ``MLPClassifier`` calls this ``solver``.
-    learning_rate : float, default=0.01
-        Step size; ``MLPClassifier`` calls this ``learning_rate_init``.
+    learning_rate : float, LearningRateSchedule or None, default=0.01
+        Step size (``MLPClassifier``'s ``learning_rate_init``), or a schedule
+        (see :class:`~sk_lenet.base.ImageClassifierBase`).
     epochs : int, default=100
         Passes over the training data.
     batch_size : int, default=128

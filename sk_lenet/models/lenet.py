@@ -36,8 +36,9 @@ class LeNetClassifier(ImageClassifierBase):
         notes LeCun's original ``"tanh"``.
     optimizer : str or keras.optimizers.Optimizer, default="sgd"
         Optimizer (see :class:`~sk_lenet.base.ImageClassifierBase`).
-    learning_rate : float, default=0.01
-        Step size.
+    learning_rate : float, LearningRateSchedule or None, default=0.01
+        Step size, or a schedule of it (see
+        :class:`~sk_lenet.base.ImageClassifierBase`).
     epochs : int, default=20
         Passes over the training data.
     batch_size : int, default=128

@@ -39,8 +39,9 @@ class LeNet5Classifier(ImageClassifierBase):
         into the paper's 32x32.
     optimizer : str or keras.optimizers.Optimizer, default="sgd"
         Optimizer (see :class:`~sk_lenet.base.ImageClassifierBase`).
-    learning_rate : float, default=0.1
-        Step size.
+    learning_rate : float, LearningRateSchedule or None, default=0.1
+        Step size, or a schedule of it (see
+        :class:`~sk_lenet.base.ImageClassifierBase`).
     epochs : int, default=10
         Passes over the training data.
     batch_size : int, default=128
