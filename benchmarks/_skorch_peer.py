@@ -20,6 +20,19 @@ import json
 import os
 import time
 
+STEPS_PER_EPOCH = 469  # ceil(60000 / 128)
+
+# The configurations of ``_time_to_99.py``: name -> (network, Adam's step size,
+# epochs of a cosine decay of the step size to 0, or None for a constant one).
+CONFIGS = {
+    "lenet_adam": ("lenet", 1e-3, None),
+    "lenet_adam_cos2": ("lenet", 2e-3, 2),
+    "lenet_adam_cos3": ("lenet", 2e-3, 3),
+    "lenet5_relu_adam": ("lenet5_relu", 2e-3, None),
+    "lenet5_relu_adam_cos6": ("lenet5_relu", 3e-3, 6),
+    "lenet5_relu_adam_cos10": ("lenet5_relu", 3e-3, 10),
+}
+
 
 def dump(path):
     import numpy as np
@@ -35,19 +48,27 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--dump")
     p.add_argument("--data")
-    p.add_argument("--config", default="lenet5_relu_adam")
+    p.add_argument("--config", default="lenet5_relu_adam", choices=list(CONFIGS))
     p.add_argument("--max-epochs", type=int, default=15)
     p.add_argument("--target", type=float, default=0.99)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--init",
+        choices=["keras", "torch"],
+        default="keras",
+        help="keras (default): Keras' glorot-uniform weights and zero biases, as "
+        "the sk_lenet network starts; torch: PyTorch's own default init",
+    )
     args = p.parse_args()
     if args.dump:
         dump(args.dump)
         return
 
     import numpy as np
+    import skorch
     import torch
     from skorch import NeuralNetClassifier
-    from skorch.callbacks import Callback
+    from skorch.callbacks import Callback, LRScheduler
     from torch import nn
 
     torch.manual_seed(args.seed)
@@ -61,7 +82,8 @@ def main():
         def forward(self, x):
             return x.float() / 255.0
 
-    if args.config == "lenet5_relu_adam":
+    arch, lr, cosine_epochs = CONFIGS[args.config]
+    if arch == "lenet5_relu":
         module = nn.Sequential(
             Scale(),
             nn.Conv2d(1, 6, 5),
@@ -77,8 +99,7 @@ def main():
             nn.ReLU(),
             nn.Linear(84, 10),
         )
-        lr = 2e-3
-    elif args.config == "lenet_adam":
+    else:  # "lenet": PyImageSearch's LeNet
         module = nn.Sequential(
             Scale(),
             nn.Conv2d(1, 20, 5, padding=2),
@@ -92,9 +113,22 @@ def main():
             nn.ReLU(),
             nn.Linear(500, 10),
         )
-        lr = 1e-3
-    else:
-        raise SystemExit(f"unknown config {args.config}")
+    if args.init == "keras":
+        for layer in module:
+            if isinstance(layer, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(layer.weight)
+                nn.init.zeros_(layer.bias)
+    schedule = []
+    if cosine_epochs:
+        # Keras' CosineDecay(lr, n_steps) stepped per batch, from step 0.
+        schedule = [
+            LRScheduler(
+                policy=torch.optim.lr_scheduler.CosineAnnealingLR,
+                T_max=cosine_epochs * STEPS_PER_EPOCH,
+                eta_min=0.0,
+                step_every="batch",
+            )
+        ]
     log = []
 
     class Clock(Callback):
@@ -138,7 +172,7 @@ def main():
         batch_size=128,
         train_split=None,
         iterator_train__shuffle=True,
-        callbacks=[clock],
+        callbacks=[*schedule, clock],
         verbose=0,
     )
     clock.t0 = time.perf_counter()
@@ -150,10 +184,14 @@ def main():
                 "side": "skorch",
                 "config": args.config,
                 "lr": lr,
+                "cosine_epochs": cosine_epochs,
+                "init": args.init,
                 "torch": torch.__version__,
+                "skorch": skorch.__version__,
                 "threads": torch.get_num_threads(),
                 "reached": hit,
                 "epochs_run": len(log),
+                "log": log,
             }
         ),
         flush=True,

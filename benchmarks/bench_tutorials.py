@@ -463,7 +463,12 @@ def render_markdown(doc):
         "(a fit alone keeps it at ~2-3 on 2 cores, TensorFlow's own "
         "threads; well above that, other work competed), and *steal* "
         "(peer / sk_lenet, where recorded) the share of CPU time the "
-        "hypervisor gave to other machines during each fit.",
+        "hypervisor gave to other machines during each fit. Both sides run "
+        "with the same TensorFlow settings, oneDNN included: on the AMD EPYC "
+        "(AVX-512 VNNI/BF16) of these rows TensorFlow turns oneDNN on by "
+        "itself, so the ratios do not count oneDNN's gain; on a CPU where "
+        "TensorFlow leaves it off, sk_lenet turns it on and the tutorial code "
+        "as written runs without it.",
         "",
     ]
     results = doc["results"].values()

@@ -77,3 +77,21 @@ def test_max_epochs_is_validated():
     )
     assert proc.returncode == 2
     assert "--max-epochs" in proc.stderr
+
+
+def test_time_to_99_section_renders_from_its_raw_runs():
+    """The committed time-to-99% table is what its recorded runs give."""
+    bench_dir = BENCH.parent
+    sys.path.insert(0, str(bench_dir))
+    try:
+        import _time_to_99
+    finally:
+        sys.path.remove(str(bench_dir))
+    doc = json.loads((bench_dir / "results" / "tutorials.json").read_text())
+    raw = doc["raw"]["time_to_99"]
+    text = _time_to_99.render(raw["runs"], raw["environment"], 0.99)
+    assert text == doc["sections"][_time_to_99.SECTION]
+    for config in {r["config"] for r in raw["runs"]}:
+        assert config in _time_to_99.CONFIGS
+        sides = {r["side"] for r in raw["runs"] if r["config"] == config}
+        assert sides == {"sk_lenet", "skorch"}
