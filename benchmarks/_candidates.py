@@ -8,7 +8,8 @@ trains it for ``--epochs`` on full MNIST, changing one thing:
 * ``base``       sk_lenet today (numpy uint8 arrays, compile defaults);
 * ``estimator``  the real ``clf.fit`` (base plus scikeras' bookkeeping);
 * ``tutorial``   float32 /255 in NumPy + one-hot + categorical_crossentropy;
-* ``spe8`` / ``spe32``  ``compile(steps_per_execution=8 / 32)``;
+* ``spe8`` / ``spe32`` / ``spe128`` / ``spe469``
+  ``compile(steps_per_execution=N)`` (469: a whole MNIST epoch per call);
 * ``jit``        ``compile(jit_compile=True)`` (XLA on CPU);
 * ``jit_spe32``  both;
 * ``tfdata``     a prebuilt ``tf.data`` pipeline (shuffle, batch, prefetch).
@@ -108,6 +109,8 @@ def trial(name, model_name, data, epochs):
         ck = {
             "spe8": {"steps_per_execution": 8},
             "spe32": {"steps_per_execution": 32},
+            "spe128": {"steps_per_execution": 128},
+            "spe469": {"steps_per_execution": 469},
             "jit": {"jit_compile": True},
             "jit_spe32": {"jit_compile": True, "steps_per_execution": 32},
         }.get(name, {})
