@@ -56,7 +56,24 @@ def _classes() -> dict[str, type]:
 # ----------------------------------------------------------------------
 # JSON with tuples, arrays and non-string dict keys
 # ----------------------------------------------------------------------
+def _keras_builtin(value: Any) -> bool:
+    """A Keras optimizer or learning-rate schedule of Keras' own classes."""
+    import keras
+
+    kinds = (
+        keras.optimizers.Optimizer,
+        keras.optimizers.schedules.LearningRateSchedule,
+    )
+    return isinstance(value, kinds) and type(value).__module__.startswith("keras.")
+
+
 def _encode(value: Any) -> Any:
+    if _keras_builtin(value):
+        # Keras' own JSON config, as in a .keras file; read back by
+        # _decode only if it names Keras' own classes again.
+        import keras
+
+        return {"__keras__": keras.saving.serialize_keras_object(value)}
     if isinstance(value, tuple):
         return {"__tuple__": [_encode(v) for v in value]}
     if isinstance(value, list):
@@ -90,7 +107,46 @@ def _decode(value: Any) -> Any:
         return np.array(_decode(value["__ndarray__"]), dtype=dtype)
     if "__dtype__" in value:
         return np.dtype(value["__dtype__"])
+    if "__keras__" in value:
+        return _decode_keras(value["__keras__"])
     raise ModelFileError(f"unknown entry in model file: {sorted(value)}")
+
+
+def _keras_modules(config: Any):
+    """Every ``module`` a serialized Keras config names, nested ones included."""
+    if isinstance(config, dict):
+        if "module" in config:
+            yield config["module"]
+        for v in config.values():
+            yield from _keras_modules(v)
+    elif isinstance(config, list):
+        for v in config:
+            yield from _keras_modules(v)
+
+
+def _decode_keras(config: Any):
+    import keras
+
+    foreign = [m for m in _keras_modules(config) if not str(m).startswith("keras.")]
+    if not isinstance(config, dict) or "module" not in config or foreign:
+        raise ModelFileError(
+            "the model file names a Keras object that is not one of Keras' own "
+            f"optimizers or schedules ({foreign or config!r}); it cannot be "
+            "loaded safely."
+        )
+    try:
+        value = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    except Exception as exc:
+        raise ModelFileError(
+            f"the model file's Keras object {config.get('class_name')!r} cannot "
+            f"be read: {exc}"
+        ) from None
+    if not _keras_builtin(value):
+        raise ModelFileError(
+            f"the model file's Keras object {config.get('class_name')!r} is not "
+            "an optimizer or a learning-rate schedule; it cannot be loaded safely."
+        )
+    return value
 
 
 # ----------------------------------------------------------------------
@@ -118,8 +174,9 @@ def _record(est) -> dict:
     except TypeError as exc:
         raise TypeError(
             f"{name} holds a value save_model cannot store safely ({exc}). "
-            "Use parameter values that are names and numbers (e.g. optimizer="
-            "'adam', callbacks=None), or pickle the model."
+            "Use parameter values that are names, numbers or Keras' own "
+            "optimizers and schedules (e.g. optimizer='adam', callbacks=None), "
+            "or pickle the model."
         ) from None
     return {"class": name, "params": params, "fitted": fitted}
 
@@ -163,8 +220,10 @@ def save_model(model, path: str | os.PathLike) -> Path:
     sklearn.exceptions.NotFittedError
         If the estimator is not fitted.
     TypeError
-        If a step is not an sk_lenet class, or holds a value (a callback, an
-        optimizer object) that cannot be stored without pickle.
+        If a step is not an sk_lenet class, or holds a value (a callback, a
+        custom optimizer class) that cannot be stored without pickle.  Keras'
+        own optimizers and learning-rate schedules are stored as their Keras
+        config and read back only as Keras' own classes.
 
     Examples
     --------

@@ -143,3 +143,41 @@ def test_save_refuses_what_it_cannot_store_safely(small_digits, tmp_path):
     assert not list(tmp_path.iterdir())
     with pytest.raises(FileNotFoundError, match="No model file"):
         load_model(tmp_path / "missing.sklenet")
+
+
+def test_keras_optimizers_and_schedules_are_stored(small_digits, tmp_path):
+    X, X_test, y, _ = small_digits
+    schedule = keras.optimizers.schedules.CosineDecay(0.01, decay_steps=20)
+    for params in (
+        {"optimizer": "adam", "learning_rate": schedule},
+        {"optimizer": keras.optimizers.RMSprop(0.002, rho=0.8), "learning_rate": None},
+    ):
+        clf = fast(LeNetClassifier, **params).fit(X, y)
+        back = load_model(save_model(clf, tmp_path / "m.sklenet"))
+        for name, value in params.items():
+            got = back.get_params()[name]
+            if hasattr(value, "get_config"):
+                assert type(got) is type(value) and got is not value
+                assert got.get_config() == value.get_config()
+            else:
+                assert got == value
+        np.testing.assert_allclose(
+            back.predict_proba(X_test), clf.predict_proba(X_test)
+        )
+        back.set_params(warm_start=True).fit(X, y)  # the restored optimizer trains
+
+
+def test_foreign_keras_objects_are_refused(small_digits, tmp_path):
+    X, _, y, _ = small_digits
+    schedule = keras.optimizers.schedules.CosineDecay(0.01, decay_steps=20)
+    clf = fast(LeNetClassifier, optimizer="adam", learning_rate=schedule).fit(X, y)
+    path = save_model(clf, tmp_path / "m.sklenet")
+    meta = _rewrite(path)
+    record = meta["steps"][0][1]
+    params = dict(record["params"]["__dict__"])
+    assert params["learning_rate"]["__keras__"]["class_name"] == "CosineDecay"
+    params["learning_rate"]["__keras__"]["module"] = "os"
+    record["params"]["__dict__"] = [[k, v] for k, v in params.items()]
+    _rewrite(path, meta)
+    with pytest.raises(ModelFileError, match="cannot be loaded safely"):
+        load_model(path)
