@@ -19,6 +19,7 @@ import os
 import tempfile
 import zipfile
 from collections import defaultdict
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -112,28 +113,47 @@ def _decode(value: Any) -> Any:
     raise ModelFileError(f"unknown entry in model file: {sorted(value)}")
 
 
-def _keras_modules(config: Any):
-    """Every ``module`` a serialized Keras config names, nested ones included."""
+def _keras_classes(config: Any):
+    """(module, class_name, registered_name) of every object a Keras config names."""
     if isinstance(config, dict):
-        if "module" in config:
-            yield config["module"]
+        if "class_name" in config or "module" in config:
+            yield (
+                config.get("module"),
+                config.get("class_name"),
+                config.get("registered_name"),
+            )
         for v in config.values():
-            yield from _keras_modules(v)
+            yield from _keras_classes(v)
     elif isinstance(config, list):
         for v in config:
-            yield from _keras_modules(v)
+            yield from _keras_classes(v)
 
 
 def _decode_keras(config: Any):
     import keras
 
-    foreign = [m for m in _keras_modules(config) if not str(m).startswith("keras.")]
-    if not isinstance(config, dict) or "module" not in config or foreign:
-        raise ModelFileError(
-            "the model file names a Keras object that is not one of Keras' own "
-            f"optimizers or schedules ({foreign or config!r}); it cannot be "
-            "loaded safely."
-        )
+    # Checked before Keras resolves anything: only the public optimizer and
+    # schedule modules, and in them only optimizer and schedule classes.
+    allowed = {
+        "keras.optimizers": keras.optimizers.Optimizer,
+        "keras.optimizers.schedules": keras.optimizers.schedules.LearningRateSchedule,
+    }
+    named = list(_keras_classes(config))
+    for module, class_name, registered in named:
+        base = allowed.get(module)
+        cls = getattr(import_module(module), str(class_name), None) if base else None
+        if (
+            not isinstance(cls, type)
+            or not issubclass(cls, base)
+            or registered not in (None, class_name)
+        ):
+            raise ModelFileError(
+                f"the model file names {module}.{class_name}, which is not one of "
+                "Keras' own optimizers or learning-rate schedules; it cannot be "
+                "loaded safely."
+            )
+    if not named or not isinstance(config, dict):
+        raise ModelFileError("the model file holds an unreadable Keras object entry.")
     try:
         value = keras.saving.deserialize_keras_object(config, safe_mode=True)
     except Exception as exc:

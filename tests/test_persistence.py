@@ -151,6 +151,7 @@ def test_keras_optimizers_and_schedules_are_stored(small_digits, tmp_path):
     for params in (
         {"optimizer": "adam", "learning_rate": schedule},
         {"optimizer": keras.optimizers.RMSprop(0.002, rho=0.8), "learning_rate": None},
+        {"optimizer": keras.optimizers.Adam(schedule), "learning_rate": None},
     ):
         clf = fast(LeNetClassifier, **params).fit(X, y)
         back = load_model(save_model(clf, tmp_path / "m.sklenet"))
@@ -167,7 +168,17 @@ def test_keras_optimizers_and_schedules_are_stored(small_digits, tmp_path):
         back.set_params(warm_start=True).fit(X, y)  # the restored optimizer trains
 
 
-def test_foreign_keras_objects_are_refused(small_digits, tmp_path):
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"module": "os"},
+        {"module": "keras.layers", "class_name": "Lambda"},
+        {"module": "keras.optimizers", "class_name": "deserialize"},
+        {"module": "keras.src.optimizers.schedules.learning_rate_schedule"},
+        {"registered_name": "custom>CosineDecay"},
+    ],
+)
+def test_foreign_keras_objects_are_refused(small_digits, tmp_path, tamper):
     X, _, y, _ = small_digits
     schedule = keras.optimizers.schedules.CosineDecay(0.01, decay_steps=20)
     clf = fast(LeNetClassifier, optimizer="adam", learning_rate=schedule).fit(X, y)
@@ -176,7 +187,7 @@ def test_foreign_keras_objects_are_refused(small_digits, tmp_path):
     record = meta["steps"][0][1]
     params = dict(record["params"]["__dict__"])
     assert params["learning_rate"]["__keras__"]["class_name"] == "CosineDecay"
-    params["learning_rate"]["__keras__"]["module"] = "os"
+    params["learning_rate"]["__keras__"].update(tamper)
     record["params"]["__dict__"] = [[k, v] for k, v in params.items()]
     _rewrite(path, meta)
     with pytest.raises(ModelFileError, match="cannot be loaded safely"):
