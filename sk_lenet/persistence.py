@@ -57,14 +57,19 @@ def _classes() -> dict[str, type]:
 # ----------------------------------------------------------------------
 # JSON with tuples, arrays and non-string dict keys
 # ----------------------------------------------------------------------
-def _keras_builtin(value: Any) -> bool:
-    """A Keras optimizer or learning-rate schedule of Keras' own classes."""
+def _keras_kinds() -> dict[str, type]:
+    """The Keras objects a model file may hold: public module -> base class."""
     import keras
 
-    kinds = (
-        keras.optimizers.Optimizer,
-        keras.optimizers.schedules.LearningRateSchedule,
-    )
+    return {
+        "keras.optimizers": keras.optimizers.Optimizer,
+        "keras.optimizers.schedules": keras.optimizers.schedules.LearningRateSchedule,
+    }
+
+
+def _keras_builtin(value: Any) -> bool:
+    """A Keras optimizer or learning-rate schedule of Keras' own classes."""
+    kinds = tuple(_keras_kinds().values())
     return isinstance(value, kinds) and type(value).__module__.startswith("keras.")
 
 
@@ -134,10 +139,7 @@ def _decode_keras(config: Any):
 
     # Checked before Keras resolves anything: only the public optimizer and
     # schedule modules, and in them only optimizer and schedule classes.
-    allowed = {
-        "keras.optimizers": keras.optimizers.Optimizer,
-        "keras.optimizers.schedules": keras.optimizers.schedules.LearningRateSchedule,
-    }
+    allowed = _keras_kinds()
     named = list(_keras_classes(config))
     for module, class_name, registered in named:
         base = allowed.get(module)
