@@ -32,6 +32,7 @@ import platform
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -304,11 +305,11 @@ def run_peer(setup, data, epochs, seed):
     }
 
 
-def run_sk(setup, data, epochs, seed):
+def run_sk(setup, data, epochs, seed, dtype_policy="float32"):
     import numpy as np
 
     Xtr, ytr, Xte, yte = data
-    clf = make_estimator(setup, epochs, seed)
+    clf = make_estimator(setup, epochs, seed).set_params(dtype_policy=dtype_policy)
     t0 = time.perf_counter()
     clf.fit(Xtr, ytr)
     fit_s = time.perf_counter() - t0
@@ -364,12 +365,13 @@ def bench_setup(setup, args, data_home, use_digits):
     data = (Xtr, ytr, Xte, yte)
     load_before = _load()
     peer_runs, sk_runs = [], []
+    sk_params = {"dtype_policy": args.dtype_policy}
     for r in range(args.repeats):
         # Alternate which side goes first: A B, B A, A B, ...
         order = ("peer", "sk") if r % 2 == 0 else ("sk", "peer")
         for side in order:
             gc.collect()
-            fn = run_peer if side == "peer" else run_sk
+            fn = run_peer if side == "peer" else partial(run_sk, **sk_params)
             ticks = _cpu_ticks()
             res = fn(setup, data, epochs, args.seed + r)
             res["load_after"] = _load()
@@ -385,6 +387,8 @@ def bench_setup(setup, args, data_home, use_digits):
     sk = {k: _summary(sk_runs, k) for k in sk_runs[0] if k != "load_after"}
     return {
         "setup": setup,
+        # sk_lenet's dtype_policy; the peer is the tutorial code, in float32.
+        "dtype_policy": args.dtype_policy,
         "title": spec["title"],
         "mode": "quick" if args.quick else "full",
         "data": source,
@@ -412,12 +416,23 @@ def bench_setup(setup, args, data_home, use_digits):
 # ----------------------------------------------------------------------
 # Results files
 # ----------------------------------------------------------------------
+def _key(e):
+    policy = e.get("dtype_policy", "float32")
+    return f"{e['mode']}/{e['setup']}" + ("" if policy == "float32" else f"+{policy}")
+
+
+def _setup_cell(e):
+    policy = e.get("dtype_policy", "float32")
+    own = "" if policy == "float32" else f" — sk_lenet `dtype_policy={policy!r}`"
+    return f"{e['setup']}: {e['title']}{own}"
+
+
 def merge_results(path, env, entries):
     path = Path(path)
     doc = json.loads(path.read_text()) if path.exists() else {"results": {}}
     for e in entries:
         e["environment"] = env
-        doc["results"][f"{e['mode']}/{e['setup']}"] = e
+        doc["results"][_key(e)] = e
     doc["results"] = dict(sorted(doc["results"].items()))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=1) + "\n")
@@ -496,7 +511,7 @@ def render_markdown(doc):
                 f" of {e['tutorial_epochs']} (capped)" if e["capped"] else ""
             )
             lines.append(
-                f"| {e['setup']}: {e['title']} | {e['data']}; {e['n_train']}/"
+                f"| {_setup_cell(e)} | {e['data']}; {e['n_train']}/"
                 f"{e['n_test']} | {ep} | {_pct(e['published_accuracy'])} | "
                 f"{_accuracy_cell(e, 'peer')} | {_accuracy_cell(e, 'sk_lenet')} | "
                 f"{e['peer']['fit_s']:.1f} | {e['sk_lenet']['fit_s']:.1f} | "
@@ -515,7 +530,7 @@ def render_markdown(doc):
     for e in results:
         env = e["environment"]
         key = json.dumps(env, sort_keys=True)
-        envs.setdefault(key, (env, []))[1].append(f"{e['mode']}/{e['setup']}")
+        envs.setdefault(key, (env, []))[1].append(_key(e))
     lines += ["## Environment", ""]
     for env, names in envs.values():
         v = env["versions"]
@@ -543,6 +558,13 @@ def main(argv=None):
     p.add_argument("--max-epochs", type=int, default=None, help="cap the epochs")
     p.add_argument("--repeats", type=int, default=1, help="A/B pairs per setup")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--dtype-policy",
+        default="float32",
+        choices=["float32", "mixed_bfloat16", "mixed_float16"],
+        help="sk_lenet's dtype_policy (the peer stays float32); rows are kept "
+        "apart from the float32 ones",
+    )
     p.add_argument("--data-home", default=None, help="SCIKIT_LEARN_DATA cache")
     p.add_argument("--digits", action="store_true", help="use sklearn digits")
     p.add_argument("--out", default=str(HERE / "results" / "tutorials.json"))

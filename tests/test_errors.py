@@ -64,6 +64,11 @@ PARAM_ERRORS = [
     ({"optimizer": 3}, TypeError, "optimizer must be"),
     ({"learning_rate": -1.0}, ValueError, "learning_rate must be a positive"),
     ({"pixel_scale": "max"}, ValueError, "pixel_scale must be"),
+    (
+        {"dtype_policy": "bfloat16"},
+        ValueError,
+        "dtype_policy must be one of 'float32', 'mixed_bfloat16', 'mixed_float16'",
+    ),
     ({"image_shape": (3, 3, 3)}, ValueError, "holds 27 pixels but each row has 64"),
     (
         {"validation_fraction": 1.5},

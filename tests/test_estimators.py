@@ -10,6 +10,7 @@ import sys
 import textwrap
 import weakref
 
+import keras
 import numpy as np
 import pytest
 from sklearn.base import clone, is_classifier
@@ -404,3 +405,29 @@ def test_large_predictions_run_through_a_traced_graph(digits):
     del clf
     gc.collect()
     assert network() is None
+
+
+@pytest.mark.parametrize(
+    "policy, compute", [("mixed_bfloat16", "bfloat16"), ("mixed_float16", "float16")]
+)
+def test_mixed_precision_is_opt_in(digits, policy, compute):
+    X, X_test, y, y_test = digits
+    params = {"filters": (6, 16), "optimizer": "adam", "learning_rate": 3e-3}
+    default = fast(LeNetClassifier, **params).fit(X, y)
+    assert {layer.compute_dtype for layer in default.model_.layers} == {"float32"}
+    clf = fast(LeNetClassifier, **params, dtype_policy=policy).fit(X, y)
+    hidden, output = clf.model_.layers[1:-1], clf.model_.layers[-1]
+    assert {layer.compute_dtype for layer in hidden} == {compute}
+    assert {w.dtype for w in clf.model_.weights} == {"float32"}
+    assert output.compute_dtype == "float32"
+    assert isinstance(clf.model_.optimizer, keras.optimizers.LossScaleOptimizer) == (
+        policy == "mixed_float16"
+    )
+    # Both the eager (small) and the traced (>= 2048 images) predict paths.
+    many = np.concatenate([X_test] * (2048 // len(X_test) + 1))
+    proba = clf.predict_proba(many)
+    assert proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5)
+    # Same network, lower precision: it learns about as well as float32.
+    assert clf.score(X_test, y_test) > 0.5
+    assert abs(clf.score(X_test, y_test) - default.score(X_test, y_test)) < 0.1

@@ -69,6 +69,18 @@ def test_loaded_estimator_keeps_its_state_and_trains_on(small_digits, tmp_path):
     assert len(again.history_["loss"]) == 2
 
 
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_round_trip(small_digits, tmp_path, policy):
+    X, X_test, y, _ = small_digits
+    clf = fast(LeNetClassifier, filters=(4, 8), dtype_policy=policy).fit(X, y)
+    back = load_model(save_model(clf, tmp_path / "m.sklenet"))
+    assert back.dtype_policy == policy
+    assert back.model_.layers[1].compute_dtype == clf.model_.layers[1].compute_dtype
+    assert np.array_equal(back.predict_proba(X_test), clf.predict_proba(X_test))
+    back.set_params(warm_start=True).fit(X, y)  # loss scaling restored too
+    assert len(back.history_["loss"]) == 2
+
+
 def test_crash_mid_save_leaves_the_old_file(fitted_pipeline, tmp_path, monkeypatch):
     path = save_model(fitted_pipeline, tmp_path / "m.sklenet")
     before = path.read_bytes()
