@@ -20,18 +20,10 @@ import json
 import os
 import time
 
-STEPS_PER_EPOCH = 469  # ceil(60000 / 128)
+from _time_to_99 import RECIPES, STEPS_PER_EPOCH
 
-# The configurations of ``_time_to_99.py``: name -> (network, Adam's step size,
-# epochs of a cosine decay of the step size to 0, or None for a constant one).
-CONFIGS = {
-    "lenet_adam": ("lenet", 1e-3, None),
-    "lenet_adam_cos2": ("lenet", 2e-3, 2),
-    "lenet_adam_cos3": ("lenet", 2e-3, 3),
-    "lenet5_relu_adam": ("lenet5_relu", 2e-3, None),
-    "lenet5_relu_adam_cos6": ("lenet5_relu", 3e-3, 6),
-    "lenet5_relu_adam_cos10": ("lenet5_relu", 3e-3, 10),
-}
+# The networks skorch trains here (simplified LeNet has no PyTorch twin).
+CONFIGS = {name: r for name, r in RECIPES.items() if r[0] in ("lenet", "lenet5_relu")}
 
 
 def dump(path):

@@ -44,39 +44,37 @@ def _cosine_adam(peak, epochs):
     return make
 
 
-CONFIGS = {
-    # name -> (estimator class name, parameters; callables are called)
-    "lenet_adam": ("LeNetClassifier", {"optimizer": "adam", "learning_rate": 1e-3}),
-    "lenet_adam_cos2": (
-        "LeNetClassifier",
-        {"optimizer": _cosine_adam(2e-3, 2), "learning_rate": None},
-    ),
-    "lenet_adam_cos3": (
-        "LeNetClassifier",
-        {"optimizer": _cosine_adam(2e-3, 3), "learning_rate": None},
-    ),
-    "lenet5_relu_adam": (
-        "LeNet5Classifier",
-        {"activation": "relu", "optimizer": "adam", "learning_rate": 2e-3},
-    ),
-    "lenet5_relu_adam_cos6": (
-        "LeNet5Classifier",
-        {
-            "activation": "relu",
-            "optimizer": _cosine_adam(3e-3, 6),
-            "learning_rate": None,
-        },
-    ),
-    "lenet5_relu_adam_cos10": (
-        "LeNet5Classifier",
-        {
-            "activation": "relu",
-            "optimizer": _cosine_adam(3e-3, 10),
-            "learning_rate": None,
-        },
-    ),
-    "simplified_adam": ("SimplifiedLeNetClassifier", {"learning_rate": 1e-3}),
+# name -> (network, Adam's step size, epochs over which a cosine takes it to 0,
+# or None for a constant one).  Plain values, no Keras: _skorch_peer.py, which
+# runs in a torch venv, trains the same configurations from this table.
+RECIPES = {
+    "lenet_adam": ("lenet", 1e-3, None),
+    "lenet_adam_cos2": ("lenet", 2e-3, 2),
+    "lenet_adam_cos3": ("lenet", 2e-3, 3),
+    "lenet5_relu_adam": ("lenet5_relu", 2e-3, None),
+    "lenet5_relu_adam_cos6": ("lenet5_relu", 3e-3, 6),
+    "lenet5_relu_adam_cos10": ("lenet5_relu", 3e-3, 10),
+    "simplified_adam": ("simplified", 1e-3, None),
 }
+NETWORKS = {
+    "lenet": ("LeNetClassifier", {}),
+    "lenet5_relu": ("LeNet5Classifier", {"activation": "relu"}),
+    "simplified": ("SimplifiedLeNetClassifier", {}),
+}
+
+
+def _config(name):
+    """(estimator class name, parameters; callables are called) of a recipe."""
+    network, step, cosine_epochs = RECIPES[name]
+    cls_name, params = NETWORKS[network]
+    if cosine_epochs:
+        optim = {"optimizer": _cosine_adam(step, cosine_epochs), "learning_rate": None}
+    else:
+        optim = {"optimizer": "adam", "learning_rate": step}
+    return cls_name, {**params, **optim}
+
+
+CONFIGS = {name: _config(name) for name in RECIPES}
 
 
 # The epochs each configuration may train: its schedule's length, or a cap.
