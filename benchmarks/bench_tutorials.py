@@ -483,7 +483,11 @@ def render_markdown(doc):
         "(AVX-512 VNNI/BF16) of these rows TensorFlow turns oneDNN on by "
         "itself, so the ratios do not count oneDNN's gain; on a CPU where "
         "TensorFlow leaves it off, sk_lenet turns it on and the tutorial code "
-        "as written runs without it.",
+        "as written runs without it. A row whose setup names "
+        "`dtype_policy='mixed_bfloat16'` (`--dtype-policy`) trains sk_lenet "
+        "in opt-in mixed precision (bfloat16 compute, float32 weights; not "
+        "the default, results differ beyond round-off) against the same "
+        "float32 tutorial code.",
         "",
     ]
     results = doc["results"].values()
