@@ -99,6 +99,7 @@ _SHOWN = (
     "dense_units",
     "hidden_layer_sizes",
     "activation",
+    "dtype_policy",
     "random_state",
 )
 
@@ -251,6 +252,7 @@ def _estimator_params(args, spec: _ModelSpec, dataset: str) -> tuple[dict, str]:
         "batch_size": args.batch_size,
         "validation_fraction": args.validation_fraction,
         "activation": args.activation,
+        "dtype_policy": args.dtype_policy,
     }
     if args.early_stopping:
         given["early_stopping"] = True
@@ -912,6 +914,12 @@ def _add_training_options(p) -> None:
     )
     g.add_argument(
         "--early-stopping", action="store_true", help="stop when val_loss stalls"
+    )
+    g.add_argument(
+        "--dtype-policy",
+        choices=("float32", "mixed_bfloat16", "mixed_float16"),
+        help="mixed precision (default float32); mixed_bfloat16 trains faster on "
+        "CPUs with native bfloat16, mixed_float16 is for GPUs",
     )
     p.add_argument(
         "--test-size",

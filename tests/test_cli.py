@@ -127,6 +127,8 @@ def test_train_options_reach_the_estimator(tmp_path, capsys):
             "64",
             "--validation-fraction",
             "0.2",
+            "--dtype-policy",
+            "mixed_bfloat16",
             "--test-size",
             "0.3",
             "--quick",
@@ -146,6 +148,7 @@ def test_train_options_reach_the_estimator(tmp_path, capsys):
     assert params["filters"] == 4 and params["dense_units"] == 16
     assert params["optimizer"] == "rmsprop" and params["learning_rate"] == 0.002
     assert params["batch_size"] == 64 and params["epochs"] == 1
+    assert params["dtype_policy"] == "mixed_bfloat16"
     assert "val_accuracy" in clf.history_
 
 
