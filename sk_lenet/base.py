@@ -121,10 +121,11 @@ dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16"}, default="float32"
     Keras mixed precision for the hidden layers: ``"mixed_bfloat16"``
     computes them in bfloat16 with float32 weights, which trains the larger
     networks faster on CPUs with native bfloat16 (AVX512-BF16 or AMX: AMD
-    Zen 4 and later, Intel Xeon since Cooper Lake) and slower on others;
+    Zen 4 and later, Intel Xeon since Cooper Lake); others emulate it;
     ``"mixed_float16"`` is for GPUs (with loss scaling).  The softmax layer
     stays float32.  Results differ from float32 beyond round-off: check
-    the accuracy.
+    the accuracy.  Set per estimator: Keras' global dtype policy
+    (``keras.mixed_precision.set_global_policy``) is not used.
 shuffle : bool, default=True
     Shuffle the training data before each epoch.
 class_weight : dict, "balanced" or None, default=None
@@ -509,7 +510,9 @@ class ImageClassifierBase(KerasClassifier):
 
     def _compile_optimizer(self) -> keras.optimizers.Optimizer:
         optimizer = self._make_optimizer()
-        if self.dtype_policy == "mixed_float16":
+        if self.dtype_policy == "mixed_float16" and not isinstance(
+            optimizer, keras.optimizers.LossScaleOptimizer
+        ):
             # float16 gradients underflow without loss scaling (bfloat16 has
             # float32's exponent range and needs none).
             return keras.optimizers.LossScaleOptimizer(optimizer)
@@ -587,6 +590,7 @@ class ImageClassifierBase(KerasClassifier):
         self._check_training_params()
         if not (self.warm_start and self.initialized_):
             return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        self._check_network_policy()
         # Continue the epoch count, so history_ grows as in MLPClassifier, and
         # keep classes_, which scikeras' fit blanks on a warm start.
         classes = self.classes_
@@ -625,6 +629,8 @@ class ImageClassifierBase(KerasClassifier):
             The estimator.
         """
         self._check_training_params()
+        if self.initialized_:
+            self._check_network_policy()
         return super().partial_fit(
             X, y, classes=classes, sample_weight=sample_weight, **kwargs
         )
@@ -648,6 +654,17 @@ class ImageClassifierBase(KerasClassifier):
             if isinstance(value, bool) or not isinstance(value, kind) or value < low:
                 what = "an int" if kind is Integral else "a number"
                 raise ValueError(f"{name} must be {what} >= {low}; got {value!r}.")
+
+    def _check_network_policy(self) -> None:
+        # Training on reuses the network, which keeps the policy it was built with.
+        built = self.model_.get_layer("pixel_scale").dtype_policy.name
+        if built != self.dtype_policy:
+            raise ValueError(
+                f"The network was built with dtype_policy={built!r}; training it "
+                f"on cannot switch it to {self.dtype_policy!r}. Set "
+                f"dtype_policy={built!r} to continue training, or "
+                "warm_start=False to build a new network."
+            )
 
     def _validation_split(self) -> float:
         frac = self.validation_fraction

@@ -423,11 +423,34 @@ def test_mixed_precision_is_opt_in(digits, policy, compute):
     assert isinstance(clf.model_.optimizer, keras.optimizers.LossScaleOptimizer) == (
         policy == "mixed_float16"
     )
-    # Both the eager (small) and the traced (>= 2048 images) predict paths.
+    # Both the eager (< 2048 images) and the traced predict paths.
     many = np.concatenate([X_test] * (2048 // len(X_test) + 1))
-    proba = clf.predict_proba(many)
-    assert proba.dtype == np.float32
-    np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5)
+    for images in (X_test, many):
+        proba = clf.predict_proba(images)
+        assert proba.dtype == np.float32
+        np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5)
     # Same network, lower precision: it learns about as well as float32.
     assert clf.score(X_test, y_test) > 0.5
     assert abs(clf.score(X_test, y_test) - default.score(X_test, y_test)) < 0.1
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_tiny_eager_fit_pickles(small_digits, policy):
+    X, X_test, y, _ = small_digits
+    clf = fast(LeNet5Classifier, batch_size=100, dtype_policy=policy).fit(X, y)
+    assert clf.model_.run_eagerly  # 3 steps: the eager training path
+    back = pickle.loads(pickle.dumps(clf))
+    assert back.model_.layers[1].compute_dtype == clf.model_.layers[1].compute_dtype
+    assert np.array_equal(back.predict_proba(X_test), clf.predict_proba(X_test))
+
+
+def test_warm_start_cannot_switch_dtype_policy(small_digits):
+    X, _, y, _ = small_digits
+    clf = fast(LeNet5Classifier, batch_size=100, warm_start=True).fit(X, y)
+    clf.set_params(dtype_policy="mixed_bfloat16")
+    with pytest.raises(ValueError, match="built with dtype_policy='float32'"):
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match="warm_start=False to build a new network"):
+        clf.partial_fit(X, y)
+    clf.set_params(warm_start=False).fit(X, y)  # a new network, in bfloat16
+    assert clf.model_.layers[1].compute_dtype == "bfloat16"

@@ -77,7 +77,10 @@ def test_mixed_precision_round_trip(small_digits, tmp_path, policy):
     assert back.dtype_policy == policy
     assert back.model_.layers[1].compute_dtype == clf.model_.layers[1].compute_dtype
     assert np.array_equal(back.predict_proba(X_test), clf.predict_proba(X_test))
-    back.set_params(warm_start=True).fit(X, y)  # loss scaling restored too
+    assert isinstance(back.model_.optimizer, keras.optimizers.LossScaleOptimizer) == (
+        policy == "mixed_float16"
+    )
+    back.set_params(warm_start=True).fit(X, y)
     assert len(back.history_["loss"]) == 2
 
 
