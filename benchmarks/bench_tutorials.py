@@ -32,7 +32,6 @@ import platform
 import statistics
 import sys
 import time
-from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -365,15 +364,16 @@ def bench_setup(setup, args, data_home, use_digits):
     data = (Xtr, ytr, Xte, yte)
     load_before = _load()
     peer_runs, sk_runs = [], []
-    sk_params = {"dtype_policy": args.dtype_policy}
     for r in range(args.repeats):
         # Alternate which side goes first: A B, B A, A B, ...
         order = ("peer", "sk") if r % 2 == 0 else ("sk", "peer")
         for side in order:
             gc.collect()
-            fn = run_peer if side == "peer" else partial(run_sk, **sk_params)
             ticks = _cpu_ticks()
-            res = fn(setup, data, epochs, args.seed + r)
+            if side == "peer":
+                res = run_peer(setup, data, epochs, args.seed + r)
+            else:
+                res = run_sk(setup, data, epochs, args.seed + r, args.dtype_policy)
             res["load_after"] = _load()
             res["steal_pct"] = _steal_pct(ticks, _cpu_ticks())
             (peer_runs if side == "peer" else sk_runs).append(res)
