@@ -206,8 +206,6 @@ E2E = [
 
 def test_learning_rate_schedule(small_digits):
     """A Keras schedule as learning_rate: copied per fit, cloned and pickled."""
-    import keras
-
     X, y = small_digits[0], small_digits[2]
     schedule = keras.optimizers.schedules.CosineDecay(0.05, decay_steps=20)
     clf = fast(LeNet5Classifier, optimizer="adam", learning_rate=schedule).fit(X, y)
