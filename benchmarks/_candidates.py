@@ -12,7 +12,15 @@ trains it for ``--epochs`` on full MNIST, changing one thing:
   ``compile(steps_per_execution=N)`` (469: a whole MNIST epoch per call);
 * ``jit``        ``compile(jit_compile=True)`` (XLA on CPU);
 * ``jit_spe32``  both;
-* ``tfdata``     a prebuilt ``tf.data`` pipeline (shuffle, batch, prefetch).
+* ``tfdata``     a prebuilt ``tf.data`` pipeline (shuffle, batch, prefetch);
+* ``keras_adam`` / ``fused_adam``
+  ``steps_per_execution=32`` (sk_lenet's setting) with Keras' own Adam update,
+  or with it routed through TensorFlow's fused kernel as ``clf.fit`` does
+  (``sk_lenet._optimizers.fuse_adam_updates``); for the Adam networks
+  (``simplified_lenet``, ``dropout_cnn``, ``lenet5_relu_adam``).
+
+``base`` and the ``spe*`` / ``jit*`` / ``tfdata`` trials keep Keras' own
+optimizer update.
 
 Trials run interleaved (A B C ..., A B C ...) in one process; the process
 level settings (``TF_ENABLE_ONEDNN_OPTS``, ``tf.config.threading``) are the
@@ -62,6 +70,10 @@ def _estimator(model, **kw):
         "lenet5": sk_lenet.LeNet5Classifier,
         "simplified_lenet": sk_lenet.SimplifiedLeNetClassifier,
         "dropout_cnn": sk_lenet.DropoutCNNClassifier,
+        # The network of the quickest route to 99% (_time_to_99.py).
+        "lenet5_relu_adam": lambda **kw: sk_lenet.LeNet5Classifier(
+            activation="relu", optimizer="adam", learning_rate=3e-3, **kw
+        ),
         "mlp_mnist": sk_lenet.FeedForwardClassifier,
         "mlp_cifar10": lambda **kw: sk_lenet.FeedForwardClassifier(
             (1024, 512), "relu", batch_size=32, **kw
@@ -113,9 +125,16 @@ def trial(name, model_name, data, epochs):
             "spe469": {"steps_per_execution": 469},
             "jit": {"jit_compile": True},
             "jit_spe32": {"jit_compile": True, "steps_per_execution": 32},
+            "keras_adam": {"steps_per_execution": 32},
+            "fused_adam": {"steps_per_execution": 32},
         }.get(name, {})
         tutorial = name == "tutorial"
         m = _build(clf, 10, ck, tutorial=tutorial)
+        if name == "fused_adam":
+            from sk_lenet._optimizers import fuse_adam_updates
+
+            fuse_adam_updates(m.optimizer)
+            assert "update_step" in vars(m.optimizer), "not a plain Keras Adam"
         bs = clf.batch_size
         if tutorial:
             X = Xtr.astype("float32") / 255.0

@@ -53,6 +53,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from sk_lenet._optimizers import fuse_adam_updates
 from sk_lenet.preprocessing import resolve_image_shape, rows_to_images
 
 __all__ = ["ImageClassifierBase"]
@@ -704,6 +705,9 @@ class ImageClassifierBase(KerasClassifier):
         # steps (tiny data) runs faster eagerly, with the same arithmetic.
         steps = epochs * -(-len(y) // self.batch_size)  # checked in fit
         self.model_.run_eagerly = steps <= _EAGER_MAX_STEPS
+        # Before the first trace, and again after unpickling or loading (which
+        # rebuild Keras' own optimizer): same arithmetic, fewer ops per step.
+        fuse_adam_updates(self.model_.optimizer)
         saved, self._fit_callbacks = self._fit_callbacks, callbacks
         try:
             with _seeded(None if self._seed_ is None else self._seed_ + initial_epoch):

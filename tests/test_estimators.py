@@ -35,6 +35,7 @@ from sk_lenet import (
     PixelScaler,
     SimplifiedLeNetClassifier,
 )
+from sk_lenet._optimizers import fuse_adam_updates
 from tests.conftest import ESTIMATORS, fast
 
 
@@ -452,3 +453,63 @@ def test_warm_start_cannot_switch_dtype_policy(small_digits):
         clf.partial_fit(X, y)
     clf.set_params(warm_start=False).fit(X, y)  # a new network, in bfloat16
     assert clf.model_.layers[1].compute_dtype == "bfloat16"
+
+
+class PlainKerasAdam(keras.optimizers.Adam):
+    """Keras' own Adam update: sk_lenet fuses only the exact Adam class."""
+
+
+@pytest.mark.parametrize("batch_size", [100, 32])  # 3 eager steps, 10 traced
+def test_fused_adam_update_matches_keras_adam(small_digits, batch_size):
+    X, _, y, _ = small_digits
+    fused = fast(SimplifiedLeNetClassifier, batch_size=batch_size).fit(X, y)
+    keras_own = fast(
+        SimplifiedLeNetClassifier, batch_size=batch_size, optimizer=PlainKerasAdam
+    ).fit(X, y)
+    assert "update_step" in vars(fused.model_.optimizer)
+    assert "update_step" not in vars(keras_own.model_.optimizer)
+    for w_fused, w_keras in zip(
+        fused.model_.get_weights(), keras_own.model_.get_weights(), strict=True
+    ):
+        np.testing.assert_allclose(w_fused, w_keras, rtol=0, atol=1e-5)
+
+
+def test_fused_adam_keeps_a_plain_keras_optimizer(small_digits):
+    X, _, y, _ = small_digits
+    clf = fast(SimplifiedLeNetClassifier, warm_start=True).fit(X, y)
+    optimizer = clf.model_.optimizer
+    assert type(optimizer) is keras.optimizers.Adam
+    # A saved network names Keras' Adam, so it loads without sk_lenet.
+    assert keras.saving.serialize_keras_object(optimizer)["module"] == (
+        "keras.optimizers"
+    )
+    back = pickle.loads(pickle.dumps(clf))
+    assert "update_step" not in vars(back.model_.optimizer)  # Keras rebuilt it
+    back.fit(X, y)  # training on fuses the rebuilt optimizer
+    assert "update_step" in vars(back.model_.optimizer)
+    assert back.current_epoch == 2
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        keras.optimizers.Adam(amsgrad=True),
+        keras.optimizers.AdamW(),
+        keras.optimizers.SGD(),
+    ],
+    ids=["amsgrad", "AdamW", "SGD"],
+)
+def test_other_optimizers_keep_keras_updates(optimizer):
+    fuse_adam_updates(optimizer)
+    assert "update_step" not in vars(optimizer)
+
+
+def test_fused_adam_under_loss_scaling(small_digits):
+    X, _, y, _ = small_digits
+    clf = fast(
+        SimplifiedLeNetClassifier, batch_size=100, dtype_policy="mixed_float16"
+    ).fit(X, y)
+    optimizer = clf.model_.optimizer
+    assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+    assert "update_step" in vars(optimizer.inner_optimizer)
+    assert all(np.all(np.isfinite(w)) for w in clf.model_.get_weights())
