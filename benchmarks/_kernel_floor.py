@@ -1,0 +1,255 @@
+"""How fast could a float32 fit be? The kernel floor of each tutorial setup.
+
+For every tutorial setup, builds the sk_lenet network and times, alone and in
+float32, each convolution and matrix-product kernel one training step runs
+(for every ``Conv2D`` and ``Dense`` layer: the forward product, the weight
+gradient and, except for the first layer, the input gradient; batch shapes
+as in training; oneDNN as configured).  Each kernel runs ``--inner`` times
+inside one traced loop, so the figure is the kernel's own time, not the cost
+of calling it.  Their sum times the steps of an epoch (plus the forward
+products of a held-out split, where the setup scores one) is a lower bound
+on a float32 epoch with these kernels: it leaves out every elementwise op
+(bias, activation, pooling, dropout, loss, optimizer).  Divided by the
+tutorial code's measured fit time (the ``full/<setup>`` rows of
+``results/tutorials.json``), it is the smallest fit ratio sk_lenet could reach
+in float32 without faster kernels.  Writes the section "Kernel floor" of
+``results/tutorials.json`` / ``tutorials.md``.
+
+    python benchmarks/_kernel_floor.py --setups lenet dropout_cnn
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+SECTION = "Kernel floor: the float32 fit ratio the convolution and matrix kernels allow"
+
+
+def _time_kernel(fn, args, inner, repeats):
+    import tensorflow as tf
+
+    @tf.function
+    def loop(*a):
+        acc = tf.constant(0.0)
+        for _ in tf.range(inner):
+            out = fn(*a)
+            # A data dependence, so the loop body cannot be dropped or hoisted.
+            acc += tf.reduce_sum(tf.reshape(out, [-1])[:1]) * 0.0
+        return acc
+
+    loop(*args).numpy()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        loop(*args).numpy()
+        times.append((time.perf_counter() - start) / inner)
+    return statistics.median(times)
+
+
+def _kernels(model, batch):
+    """(name, fn, args) of the products of one training step, in layer order."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+
+    def rand(*shape):
+        return tf.constant(rng.standard_normal(shape).astype("float32"))
+
+    out, first = [], True
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            x_shape = (batch, *layer.input.shape[1:])
+            w_shape = tuple(layer.kernel.shape)
+            pad = layer.padding.upper()
+            strides = [1, *layer.strides, 1]
+            x, w = rand(*x_shape), rand(*w_shape)
+            dy = rand(*tf.nn.conv2d(x, w, strides, pad).shape)
+            tag = f"{layer.name} {x_shape[1:]}x{w_shape}"
+            out.append(
+                (
+                    f"{tag} forward",
+                    lambda x, w, s=strides, p=pad: tf.nn.conv2d(x, w, s, p),
+                    (x, w),
+                )
+            )
+            out.append(
+                (
+                    f"{tag} weight gradient",
+                    lambda x, dy, ws=w_shape, s=strides, p=pad: (
+                        tf.raw_ops.Conv2DBackpropFilter(
+                            input=x,
+                            filter_sizes=ws,
+                            out_backprop=dy,
+                            strides=s,
+                            padding=p,
+                        )
+                    ),
+                    (x, dy),
+                )
+            )
+            if not first:
+                out.append(
+                    (
+                        f"{tag} input gradient",
+                        lambda w, dy, xs=x_shape, s=strides, p=pad: (
+                            tf.raw_ops.Conv2DBackpropInput(
+                                input_sizes=xs,
+                                filter=w,
+                                out_backprop=dy,
+                                strides=s,
+                                padding=p,
+                            )
+                        ),
+                        (w, dy),
+                    )
+                )
+            first = False
+        elif isinstance(layer, keras.layers.Dense):
+            n_in, n_out = layer.kernel.shape
+            x, w, dy = rand(batch, n_in), rand(n_in, n_out), rand(batch, n_out)
+            tag = f"{layer.name} {n_in}x{n_out}"
+            out.append((f"{tag} forward", lambda x, w: x @ w, (x, w)))
+            out.append(
+                (f"{tag} weight gradient", lambda x, dy: tf.transpose(x) @ dy, (x, dy))
+            )
+            if not first:
+                out.append(
+                    (
+                        f"{tag} input gradient",
+                        lambda w, dy: dy @ tf.transpose(w),
+                        (w, dy),
+                    )
+                )
+            first = False
+    return out
+
+
+def floor(setup, doc, inner, repeats):
+    import numpy as np
+    from bench_tutorials import SETUPS, make_estimator
+
+    row = doc["results"].get(f"full/{setup}")
+    if row is None:
+        raise SystemExit(f"no full/{setup} row in tutorials.json: run it first")
+    clf = make_estimator(setup, row["epochs"], 0)
+    n_train = row["n_train"]
+    n_held_out = round(n_train * clf._validation_split())
+    # Build the network on a few random images: only its shapes matter.
+    n_pixels = 3072 if SETUPS[setup]["dataset"] == "cifar10" else 784
+    X = np.random.default_rng(0).integers(0, 256, (64, n_pixels), dtype=np.uint8)
+    clf.set_params(epochs=1, validation_fraction=0.0).fit(X, np.arange(64) % 10)
+    batch = clf.batch_size
+    steps = -(-(n_train - n_held_out) // batch)
+    held_out_batches = -(-n_held_out // batch) if n_held_out else 0
+    kernels = []
+    for name, fn, args in _kernels(clf.model_, batch):
+        ms = _time_kernel(fn, args, inner, repeats) * 1e3
+        kernels.append({"kernel": name, "ms": round(ms, 3)})
+        print(f"  {name:60s} {ms:8.3f} ms", flush=True)
+    step_ms = sum(k["ms"] for k in kernels)
+    forward_ms = sum(k["ms"] for k in kernels if k["kernel"].endswith("forward"))
+    epoch_s = (steps * step_ms + held_out_batches * forward_ms) / 1e3
+    peer_epoch_s = row["peer"]["fit_s"] / row["epochs"]
+    sk_epoch_s = row["sk_lenet"]["fit_s"] / row["epochs"]
+    return {
+        "setup": setup,
+        "title": row["title"],
+        "batch_size": batch,
+        "steps_per_epoch": steps,
+        "held_out_batches": held_out_batches,
+        "step_kernels_ms": round(step_ms, 2),
+        "floor_epoch_s": round(epoch_s, 2),
+        "peer_epoch_s": round(peer_epoch_s, 2),
+        "sk_epoch_s": round(sk_epoch_s, 2),
+        "floor_ratio": round(epoch_s / peer_epoch_s, 2),
+        "fit_ratio": row["fit_ratio"],
+        "row_date": row["date"],
+        "kernels": kernels,
+    }
+
+
+def render(results, env):
+    lines = [
+        f"`benchmarks/_kernel_floor.py`, {env['date']}: {env['cpu']} "
+        f"({env['cores']} cores), oneDNN enabled="
+        f"{env['onednn_enabled_tf_reports']}, TensorFlow "
+        f"{env['versions']['tensorflow']}, sk_lenet git {env['git_commit']}. "
+        "Each convolution and matrix product of a float32 training step timed "
+        "alone (forward, weight gradient, and input gradient except for the "
+        "first layer; the training batch shape), summed, times the steps of an "
+        "epoch (plus the forward products of the held-out batches where the "
+        "setup holds data out). Elementwise work (bias, activation, pooling, "
+        "dropout, loss, optimizer) is left out, so *floor* is a lower bound on "
+        "a float32 epoch with these kernels. *Peer epoch* and *sk_lenet epoch* "
+        "are the `full` rows above (fit time / epochs; the peer's includes the "
+        "test scoring its tutorial does). *floor ratio* = floor / peer epoch: "
+        "the smallest float32 fit ratio these kernels allow.",
+        "",
+        "| setup | batch | steps/epoch | kernels per step ms | floor epoch s "
+        "| sk_lenet epoch s | peer epoch s | floor ratio | measured fit ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        held_out = r["held_out_batches"]
+        steps = f"{r['steps_per_epoch']}" + (
+            f" + {held_out} held out" if held_out else ""
+        )
+        lines.append(
+            f"| {r['setup']}: {r['title']} | {r['batch_size']} | {steps}"
+            f" | {r['step_kernels_ms']:.1f} | {r['floor_epoch_s']:.1f} | "
+            f"{r['sk_epoch_s']:.1f} | {r['peer_epoch_s']:.1f} | "
+            f"**{r['floor_ratio']:.2f}** | {r['fit_ratio']:.2f} |"
+        )
+    lines += ["", "Per kernel (ms per training step):", ""]
+    for r in results:
+        parts = ", ".join(f"{k['kernel']} {k['ms']:.2f}" for k in r["kernels"])
+        lines.append(f"- {r['setup']}: {parts}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    from bench_tutorials import SETUPS
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--setups", nargs="+", choices=list(SETUPS), default=list(SETUPS))
+    p.add_argument("--inner", type=int, default=20, help="kernel runs per timing")
+    p.add_argument("--repeats", type=int, default=5, help="timings per kernel")
+    p.add_argument("--out", default=str(HERE / "results" / "tutorials.json"))
+    args = p.parse_args(argv)
+
+    from sk_lenet._tf import quiet_import_tensorflow
+
+    quiet_import_tensorflow()
+    from bench_tutorials import environment, render_markdown
+
+    out = Path(args.out)
+    doc = json.loads(out.read_text())
+    env = environment()
+    env["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    results = []
+    for setup in args.setups:
+        print(setup, flush=True)
+        results.append(floor(setup, doc, args.inner, args.repeats))
+        print(json.dumps({k: v for k, v in results[-1].items() if k != "kernels"}))
+    doc.setdefault("sections", {})
+    doc["sections"][SECTION] = render(results, env)
+    doc.setdefault("raw", {})["kernel_floor"] = {"environment": env, "results": results}
+    out.write_text(json.dumps(doc, indent=1) + "\n")
+    out.with_suffix(".md").write_text(render_markdown(doc))
+    print(doc["sections"][SECTION])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
