@@ -95,3 +95,30 @@ def test_time_to_99_section_renders_from_its_raw_runs():
         assert config in _time_to_99.CONFIGS
         sides = {r["side"] for r in raw["runs"] if r["config"] == config}
         assert sides == {"sk_lenet", "skorch"}
+
+
+def test_kernel_floor_runs_and_writes_its_section(tmp_path):
+    # On a copy of the committed results, whose full rows it divides by.
+    out = tmp_path / "tutorials.json"
+    out.write_text((BENCH.parent / "results" / "tutorials.json").read_text())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH.parent / "_kernel_floor.py"),
+            *("--setups", "lenet5", "mlp_mnist", "--inner", "1", "--repeats", "1"),
+            *("--out", str(out)),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    rows = json.loads(out.read_text())["raw"]["kernel_floor"]["results"]
+    assert [r["setup"] for r in rows] == ["lenet5", "mlp_mnist"]
+    for r in rows:
+        assert 0 < r["floor_epoch_s"] and 0 < r["floor_ratio"]
+        # LeNet-5: 2 convolutions (the first without input gradient), 3 dense.
+        assert len(r["kernels"]) == (14 if r["setup"] == "lenet5" else 8)
+    assert "Kernel floor" in out.with_suffix(".md").read_text()
