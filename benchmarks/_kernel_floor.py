@@ -55,8 +55,52 @@ def _time_kernel(fn, args, inner, repeats):
     return statistics.median(times)
 
 
+def _conv_kernels(layer, batch, rand, first):
+    import tensorflow as tf
+
+    x_shape = (batch, *layer.input.shape[1:])
+    w_shape = tuple(layer.kernel.shape)
+    pad, strides = layer.padding.upper(), [1, *layer.strides, 1]
+    x, w = rand(*x_shape), rand(*w_shape)
+    dy = rand(*tf.nn.conv2d(x, w, strides, pad).shape)
+    tag = f"{layer.name} {x_shape[1:]}x{w_shape}"
+    kernels = [
+        (f"{tag} forward", lambda x, w: tf.nn.conv2d(x, w, strides, pad), (x, w)),
+        (
+            f"{tag} weight gradient",
+            lambda x, dy: tf.compat.v1.nn.conv2d_backprop_filter(
+                x, w_shape, dy, strides, pad
+            ),
+            (x, dy),
+        ),
+        (
+            f"{tag} input gradient",
+            lambda w, dy: tf.nn.conv2d_transpose(dy, w, x_shape, strides, pad),
+            (w, dy),
+        ),
+    ]
+    return kernels[:2] if first else kernels
+
+
+def _dense_kernels(layer, batch, rand, first):
+    import tensorflow as tf
+
+    n_in, n_out = layer.kernel.shape
+    x, w, dy = rand(batch, n_in), rand(n_in, n_out), rand(batch, n_out)
+    tag = f"{layer.name} {n_in}x{n_out}"
+    kernels = [
+        (f"{tag} forward", lambda x, w: x @ w, (x, w)),
+        (f"{tag} weight gradient", lambda x, dy: tf.transpose(x) @ dy, (x, dy)),
+        (f"{tag} input gradient", lambda w, dy: dy @ tf.transpose(w), (w, dy)),
+    ]
+    return kernels[:2] if first else kernels
+
+
 def _kernels(model, batch):
-    """(name, fn, args) of the products of one training step, in layer order."""
+    """(name, fn, args) of the products of one training step, in layer order.
+
+    The first layer needs no input gradient: its input is the data.
+    """
     import keras
     import numpy as np
     import tensorflow as tf
@@ -66,72 +110,12 @@ def _kernels(model, batch):
     def rand(*shape):
         return tf.constant(rng.standard_normal(shape).astype("float32"))
 
-    out, first = [], True
+    out = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.Conv2D):
-            x_shape = (batch, *layer.input.shape[1:])
-            w_shape = tuple(layer.kernel.shape)
-            pad = layer.padding.upper()
-            strides = [1, *layer.strides, 1]
-            x, w = rand(*x_shape), rand(*w_shape)
-            dy = rand(*tf.nn.conv2d(x, w, strides, pad).shape)
-            tag = f"{layer.name} {x_shape[1:]}x{w_shape}"
-            out.append(
-                (
-                    f"{tag} forward",
-                    lambda x, w, s=strides, p=pad: tf.nn.conv2d(x, w, s, p),
-                    (x, w),
-                )
-            )
-            out.append(
-                (
-                    f"{tag} weight gradient",
-                    lambda x, dy, ws=w_shape, s=strides, p=pad: (
-                        tf.raw_ops.Conv2DBackpropFilter(
-                            input=x,
-                            filter_sizes=ws,
-                            out_backprop=dy,
-                            strides=s,
-                            padding=p,
-                        )
-                    ),
-                    (x, dy),
-                )
-            )
-            if not first:
-                out.append(
-                    (
-                        f"{tag} input gradient",
-                        lambda w, dy, xs=x_shape, s=strides, p=pad: (
-                            tf.raw_ops.Conv2DBackpropInput(
-                                input_sizes=xs,
-                                filter=w,
-                                out_backprop=dy,
-                                strides=s,
-                                padding=p,
-                            )
-                        ),
-                        (w, dy),
-                    )
-                )
-            first = False
+            out += _conv_kernels(layer, batch, rand, first=not out)
         elif isinstance(layer, keras.layers.Dense):
-            n_in, n_out = layer.kernel.shape
-            x, w, dy = rand(batch, n_in), rand(n_in, n_out), rand(batch, n_out)
-            tag = f"{layer.name} {n_in}x{n_out}"
-            out.append((f"{tag} forward", lambda x, w: x @ w, (x, w)))
-            out.append(
-                (f"{tag} weight gradient", lambda x, dy: tf.transpose(x) @ dy, (x, dy))
-            )
-            if not first:
-                out.append(
-                    (
-                        f"{tag} input gradient",
-                        lambda w, dy: dy @ tf.transpose(w),
-                        (w, dy),
-                    )
-                )
-            first = False
+            out += _dense_kernels(layer, batch, rand, first=not out)
     return out
 
 
@@ -231,7 +215,7 @@ def main(argv=None):
     from sk_lenet._tf import quiet_import_tensorflow
 
     quiet_import_tensorflow()
-    from bench_tutorials import environment, render_markdown
+    from bench_tutorials import environment, write_section
 
     out = Path(args.out)
     doc = json.loads(out.read_text())
@@ -242,12 +226,10 @@ def main(argv=None):
         print(setup, flush=True)
         results.append(floor(setup, doc, args.inner, args.repeats))
         print(json.dumps({k: v for k, v in results[-1].items() if k != "kernels"}))
-    doc.setdefault("sections", {})
-    doc["sections"][SECTION] = render(results, env)
-    doc.setdefault("raw", {})["kernel_floor"] = {"environment": env, "results": results}
-    out.write_text(json.dumps(doc, indent=1) + "\n")
-    out.with_suffix(".md").write_text(render_markdown(doc))
-    print(doc["sections"][SECTION])
+    text = render(results, env)
+    raw = {"environment": env, "results": results}
+    write_section(out, SECTION, text, "kernel_floor", raw)
+    print(text)
     return 0
 
 

@@ -134,7 +134,7 @@ def main(argv=None):
     quiet_import_tensorflow()
     import json
 
-    from bench_tutorials import _warm_up, environment, render_markdown
+    from bench_tutorials import _warm_up, environment, write_section
 
     from sk_lenet.datasets import fetch_mnist
 
@@ -147,15 +147,9 @@ def main(argv=None):
     for name in ("LeNetClassifier", "LeNet5Classifier"):
         results[name] = bench(name, Xtr, ytr, Xte, yte, args.reps)
         print(name, json.dumps(results[name]["median"]), flush=True)
-    out = Path(args.out)
-    doc = json.loads(out.read_text())
-    doc.setdefault("sections", {})
-    for old in [k for k in doc["sections"] if k.startswith("Predict latency")]:
-        del doc["sections"][old]
-    doc["sections"][SECTION] = render(results, env)
-    out.write_text(json.dumps(doc, indent=1) + "\n")
-    out.with_suffix(".md").write_text(render_markdown(doc))
-    print(doc["sections"][SECTION])
+    text = render(results, env)
+    write_section(args.out, SECTION, text)
+    print(text)
     return 0
 
 

@@ -310,7 +310,7 @@ def render(runs, env, target):
 
 def driver(args):
     sys.path.insert(0, str(HERE))
-    from bench_tutorials import environment, render_markdown
+    from bench_tutorials import environment, write_section
 
     from sk_lenet._tf import quiet_import_tensorflow
 
@@ -346,11 +346,10 @@ def driver(args):
         if r["config"] not in args.configs
     ]
     runs = kept + runs
-    doc.setdefault("sections", {})[SECTION] = render(runs, env, args.target)
-    doc.setdefault("raw", {})["time_to_99"] = {"environment": env, "runs": runs}
-    out.write_text(json.dumps(doc, indent=1) + "\n")
-    out.with_suffix(".md").write_text(render_markdown(doc))
-    print(doc["sections"][SECTION])
+    text = render(runs, env, args.target)
+    raw = {"environment": env, "runs": runs}
+    write_section(out, SECTION, text, "time_to_99", raw)
+    print(text)
     return 0
 
 

@@ -439,6 +439,19 @@ def merge_results(path, env, entries):
     return doc
 
 
+def write_section(path, title, text, raw_key=None, raw=None):
+    """Store a helper's ready-made markdown section (and its raw data) in the
+    results JSON and regenerate the markdown next to it."""
+    path = Path(path)
+    doc = json.loads(path.read_text())
+    doc.setdefault("sections", {})[title] = text
+    if raw_key is not None:
+        doc.setdefault("raw", {})[raw_key] = raw
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    path.with_suffix(".md").write_text(render_markdown(doc))
+    return doc
+
+
 def _pct(x):
     return "-" if x is None else f"{100 * x:.2f}%"
 
