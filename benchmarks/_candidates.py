@@ -14,7 +14,8 @@ trains it for ``--epochs`` on full MNIST, changing one thing:
 * ``jit_spe32``  both;
 * ``tfdata``     a prebuilt ``tf.data`` pipeline (shuffle, batch, prefetch);
 * ``keras_adam`` / ``fused_adam``
-  ``steps_per_execution=32`` (sk_lenet's setting) with Keras' own Adam update,
+  ``steps_per_execution=32`` (sk_lenet's setting) with Keras' own Adam update
+  (``keras_adam`` is ``spe32`` under the name of this comparison),
   or with it routed through TensorFlow's fused kernel as ``clf.fit`` does
   (``sk_lenet._optimizers.fuse_adam_updates``); for the Adam networks
   (``simplified_lenet``, ``dropout_cnn``, ``lenet5_relu_adam``).

@@ -34,6 +34,8 @@ import sys
 import time
 from pathlib import Path
 
+from sk_lenet._policies import DTYPE_POLICIES
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -578,7 +580,7 @@ def main(argv=None):
     p.add_argument(
         "--dtype-policy",
         default="float32",
-        choices=["float32", "mixed_bfloat16", "mixed_float16"],
+        choices=DTYPE_POLICIES,
         help="sk_lenet's dtype_policy (the peer stays float32); rows are kept "
         "apart from the float32 ones",
     )

@@ -54,6 +54,7 @@ from sklearn.utils.validation import (
 )
 
 from sk_lenet._optimizers import fuse_adam_updates
+from sk_lenet._policies import DTYPE_POLICIES
 from sk_lenet.preprocessing import resolve_image_shape, rows_to_images
 
 __all__ = ["ImageClassifierBase"]
@@ -71,9 +72,6 @@ _EAGER_MAX_STEPS = 8  # fits of at most this many steps skip graph tracing
 # bit for bit (benchmarks/_candidates.py: LeNet-5 epoch 0.77x).  Batch-level
 # callback hooks fire every N steps; epoch-level ones are unchanged.
 _STEPS_PER_EXECUTION = 32
-# Keras dtype policies a network may be built with: float32, or mixed
-# precision (low-precision compute, float32 weights; the softmax stays float32).
-_DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 # Documentation of the parameters and fitted attributes every estimator shares,
@@ -645,10 +643,10 @@ class ImageClassifierBase(KerasClassifier):
             "tol": (self.tol, Real, 0),
         }
         if not isinstance(self.dtype_policy, str) or (
-            self.dtype_policy not in _DTYPE_POLICIES
+            self.dtype_policy not in DTYPE_POLICIES
         ):
             raise ValueError(
-                f"dtype_policy must be one of {', '.join(map(repr, _DTYPE_POLICIES))}; "
+                f"dtype_policy must be one of {', '.join(map(repr, DTYPE_POLICIES))}; "
                 f"got {self.dtype_policy!r}."
             )
         for name, (value, kind, low) in checks.items():

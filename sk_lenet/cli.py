@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from sk_lenet._policies import DTYPE_POLICIES
+
 __all__ = ["main"]
 
 # ---------------------------------------------------------------------------
@@ -917,7 +919,7 @@ def _add_training_options(p) -> None:
     )
     g.add_argument(
         "--dtype-policy",
-        choices=("float32", "mixed_bfloat16", "mixed_float16"),
+        choices=DTYPE_POLICIES,
         help="mixed precision (default float32); mixed_bfloat16 trains faster on "
         "CPUs with native bfloat16, mixed_float16 is for GPUs",
     )
