@@ -79,6 +79,30 @@ def test_max_epochs_is_validated():
     assert "--max-epochs" in proc.stderr
 
 
+def test_add_runs_pools_pairs_of_the_same_setup(quick_run, monkeypatch):
+    import copy
+
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    import bench_tutorials
+
+    doc, _ = quick_run
+    old = doc["results"]["quick/lenet5"]
+    new = copy.deepcopy(old)
+    new["sk_lenet_runs"][0]["fit_s"] = old["sk_lenet_runs"][0]["fit_s"] + 3.0
+    new["date"] = "2030-01-02T00:00:00+00:00"
+    pooled = bench_tutorials.add_runs(old, new, {"git_commit": "abc1234"})
+    assert pooled["repeats"] == 2
+    assert len(pooled["peer_runs"]) == len(pooled["sk_lenet_runs"]) == 2
+    # The median of two runs is their mean.
+    assert pooled["sk_lenet"]["fit_s"] == old["sk_lenet"]["fit_s"] + 1.5
+    assert [s["pairs"] for s in pooled["sessions"]] == [1, 1]
+    assert pooled["sessions"][-1]["git_commit"] == "abc1234"
+    doc = {"results": {"quick/lenet5": pooled}}
+    assert "2: 1 on " in bench_tutorials.render_markdown(doc)
+    with pytest.raises(SystemExit, match="epochs"):
+        bench_tutorials.add_runs(old, dict(new, epochs=2), {})
+
+
 def test_time_to_99_section_renders_from_its_raw_runs():
     """The committed time-to-99% table is what its recorded runs give."""
     bench_dir = BENCH.parent
@@ -122,3 +146,4 @@ def test_kernel_floor_runs_and_writes_its_section(tmp_path):
         # LeNet-5: 2 convolutions (the first without input gradient), 3 dense.
         assert len(r["kernels"]) == (14 if r["setup"] == "lenet5" else 8)
     assert "Kernel floor" in out.with_suffix(".md").read_text()
+
