@@ -147,3 +147,30 @@ def test_kernel_floor_runs_and_writes_its_section(tmp_path):
         assert len(r["kernels"]) == (14 if r["setup"] == "lenet5" else 8)
     assert "Kernel floor" in out.with_suffix(".md").read_text()
 
+
+def test_relu_after_pool_trial_is_the_same_network(monkeypatch):
+    # The A/B trial must change where ReLU runs, not what the network computes.
+    import keras
+    import numpy as np
+
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    import _candidates
+
+    clf = _candidates._estimator("dropout_cnn")
+    models = []
+    for moved in (False, True):
+        keras.utils.set_random_seed(0)
+        models.append(_candidates._build(clf, 10, {}, relu_after_pool=moved))
+    base, moved = models
+    kinds = [type(layer).__name__ for layer in moved.layers]
+    i = kinds.index("ReLU")
+    order = ["Conv2D", "Conv2D", "MaxPooling2D", "ReLU", "Dropout"]
+    assert kinds[i - 3 : i + 2] == order
+    # Only the convolution that feeds the pooling loses its activation.
+    assert moved.layers[i - 3].activation is keras.activations.relu
+    assert moved.layers[i - 2].activation is keras.activations.linear
+    moved.set_weights(base.get_weights())
+    X = np.random.default_rng(0).integers(0, 256, (8, 28, 28, 1), dtype=np.uint8)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(base(X)), keras.ops.convert_to_numpy(moved(X))
+    )
