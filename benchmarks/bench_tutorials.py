@@ -432,6 +432,15 @@ def _field(e, key):
 _SAME_RUN = ("mode", "setup", "dtype_policy", "data", "n_train", "n_test", "epochs")
 
 
+def _session(e, env):
+    return {
+        "date": e["date"],
+        "git_commit": env.get("git_commit"),
+        "pairs": len(e["sk_lenet_runs"]),
+        "environment": env,
+    }
+
+
 def add_runs(old, new, env):
     """Pool ``new``'s A/B pairs with the stored row ``old`` of the same setup.
 
@@ -444,20 +453,8 @@ def add_runs(old, new, env):
             f"--add-runs: the stored {_key(new)} row differs in {differ}; "
             "run without --add-runs to replace it"
         )
-    sessions = old.get("sessions") or [
-        {
-            "date": old["date"],
-            "git_commit": old.get("environment", {}).get("git_commit"),
-            "pairs": len(old["sk_lenet_runs"]),
-        }
-    ]
-    sessions.append(
-        {
-            "date": new["date"],
-            "git_commit": env.get("git_commit"),
-            "pairs": len(new["sk_lenet_runs"]),
-        }
-    )
+    sessions = old.get("sessions") or [_session(old, old.get("environment", {}))]
+    sessions.append(_session(new, env))
     pooled = dict(new, sessions=sessions)
     pooled["peer_runs"] = old["peer_runs"] + new["peer_runs"]
     pooled["sk_lenet_runs"] = old["sk_lenet_runs"] + new["sk_lenet_runs"]
@@ -611,9 +608,14 @@ def render_markdown(doc):
         lines += [f"## {title}", "", text.rstrip(), ""]
     envs = {}
     for e in results:
-        env = e["environment"]
-        key = json.dumps(env, sort_keys=True)
-        envs.setdefault(key, (env, []))[1].append(_key(e))
+        # A pooled row lists the machine of each session's pairs.
+        sessions = [s for s in e.get("sessions", []) if "environment" in s]
+        for env, name in [
+            (s["environment"], f"{_key(e)} (pairs of {s['date'][:10]})")
+            for s in sessions
+        ] or [(e["environment"], _key(e))]:
+            key = json.dumps(env, sort_keys=True)
+            envs.setdefault(key, (env, []))[1].append(name)
     lines += ["## Environment", ""]
     for env, names in envs.values():
         v = env["versions"]

@@ -90,7 +90,8 @@ def test_add_runs_pools_pairs_of_the_same_setup(quick_run, monkeypatch):
     new = copy.deepcopy(old)
     new["sk_lenet_runs"][0]["fit_s"] = old["sk_lenet_runs"][0]["fit_s"] + 3.0
     new["date"] = "2030-01-02T00:00:00+00:00"
-    pooled = bench_tutorials.add_runs(old, new, {"git_commit": "abc1234"})
+    env = dict(old["environment"], git_commit="abc1234")
+    pooled = bench_tutorials.add_runs(old, new, env)
     assert pooled["repeats"] == 2
     assert len(pooled["peer_runs"]) == len(pooled["sk_lenet_runs"]) == 2
     # The median of two runs is their mean.
@@ -98,7 +99,11 @@ def test_add_runs_pools_pairs_of_the_same_setup(quick_run, monkeypatch):
     assert [s["pairs"] for s in pooled["sessions"]] == [1, 1]
     assert pooled["sessions"][-1]["git_commit"] == "abc1234"
     doc = {"results": {"quick/lenet5": pooled}}
-    assert "2: 1 on " in bench_tutorials.render_markdown(doc)
+    md = bench_tutorials.render_markdown(doc)
+    assert "2: 1 on " in md
+    # Each session's machine is listed under Environment.
+    assert "quick/lenet5 (pairs of 2030-01-02)" in md
+    assert "(git abc1234)" in md
     with pytest.raises(SystemExit, match="epochs"):
         bench_tutorials.add_runs(old, dict(new, epochs=2), {})
 
