@@ -164,9 +164,11 @@ def floor(setup, doc, inner, repeats):
 
 
 def render(results, env):
+    from bench_tutorials import cpu_cell
+
     lines = [
-        f"`benchmarks/_kernel_floor.py`, {env['date']}: {env['cpu']} "
-        f"({env['cores']} cores), oneDNN enabled="
+        f"`benchmarks/_kernel_floor.py`, {env['date']}: {cpu_cell(env)}, "
+        f"oneDNN enabled="
         f"{env['onednn_enabled_tf_reports']}, TensorFlow "
         f"{env['versions']['tensorflow']}, sk_lenet git {env['git_commit']}. "
         "Each convolution and matrix product of a float32 training step timed "

@@ -85,9 +85,11 @@ def bench(name, Xtr, ytr, Xte, yte, reps):
 
 
 def render(results, env):
+    from bench_tutorials import cpu_cell
+
     lines = [
-        f"`benchmarks/_predict.py`, {env['date']}: {env['cpu']} "
-        f"({env['cores']} cores), oneDNN enabled="
+        f"`benchmarks/_predict.py`, {env['date']}: {cpu_cell(env)}, "
+        f"oneDNN enabled="
         f"{env['onednn_enabled_tf_reports']}, TensorFlow "
         f"{env['versions']['tensorflow']}, sk_lenet git {env['git_commit']}. "
         "Each network fitted 1 epoch on 5000 training images (the weights "

@@ -218,11 +218,13 @@ def _s_per_epoch(run):
 
 
 def render(runs, env, target):
+    from bench_tutorials import cpu_cell
+
     lines = [
         f"`python benchmarks/_time_to_99.py --driver`, "
         f"{min(r.get('date', env['date']) for r in runs)} to "
-        f"{max(r.get('date', env['date']) for r in runs)}: {env['cpu']} "
-        f"({env['cores']} cores), oneDNN enabled={env['onednn_enabled_tf_reports']}, "
+        f"{max(r.get('date', env['date']) for r in runs)}: {cpu_cell(env)}, "
+        f"oneDNN enabled={env['onednn_enabled_tf_reports']}, "
         f"TensorFlow {env['versions']['tensorflow']}, sk_lenet git "
         f"{env['git_commit']}; skorch "
         f"{next(r['skorch'] for r in runs if r['side'] == 'skorch')} on torch "

@@ -105,17 +105,21 @@ def test_add_runs_pools_pairs_of_the_same_setup(quick_run, monkeypatch):
     assert "quick/lenet5 (pairs of 2030-01-02)" in md
     assert "(git abc1234)" in md
     with pytest.raises(SystemExit, match="epochs"):
-        bench_tutorials.add_runs(old, dict(new, epochs=2), {})
+        bench_tutorials.add_runs(old, dict(new, epochs=2), env)
+    # Pairs from another kind of CPU, or a row that does not say, never pool.
+    with pytest.raises(SystemExit, match="cpu_isa"):
+        bench_tutorials.add_runs(old, new, dict(env, cpu_isa=[*env["cpu_isa"], "x"]))
+    unknown = dict(old, environment={"cpu": env["cpu"]})
+    with pytest.raises(SystemExit, match="not recorded"):
+        bench_tutorials.add_runs(unknown, new, env)
 
 
-def test_time_to_99_section_renders_from_its_raw_runs():
+def test_time_to_99_section_renders_from_its_raw_runs(monkeypatch):
     """The committed time-to-99% table is what its recorded runs give."""
     bench_dir = BENCH.parent
-    sys.path.insert(0, str(bench_dir))
-    try:
-        import _time_to_99
-    finally:
-        sys.path.remove(str(bench_dir))
+    monkeypatch.syspath_prepend(str(bench_dir))
+    import _time_to_99
+
     doc = json.loads((bench_dir / "results" / "tutorials.json").read_text())
     raw = doc["raw"]["time_to_99"]
     text = _time_to_99.render(raw["runs"], raw["environment"], 0.99)
