@@ -1,4 +1,5 @@
-"""The Keras dtype policies a network may be built with.
+"""The Keras dtype policies a network may be built with, and whether this
+CPU computes bfloat16 natively.
 
 Apart from ``base.py``, which starts TensorFlow, so that the command line and
 the benchmarks can offer them without starting it.
@@ -7,3 +8,21 @@ the benchmarks can offer them without starting it.
 # float32, or mixed precision (low-precision compute, float32 weights; the
 # softmax stays float32).
 DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+# CPU flags (Linux /proc/cpuinfo) of native bfloat16 arithmetic, which oneDNN
+# needs for fast bfloat16 kernels; without them TensorFlow emulates bfloat16.
+_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def cpu_has_native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool | None:
+    """Whether the CPU has AVX512-BF16 or AMX-BF16; None where unknown
+    (no ``/proc/cpuinfo``: not Linux)."""
+    try:
+        with open(cpuinfo, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return any(flag in line.split() for flag in _BF16_FLAGS)
+    except OSError:
+        return None
+    return None

@@ -29,6 +29,7 @@ import inspect
 import random
 import re
 import textwrap
+import warnings
 import weakref
 from collections import defaultdict
 from contextlib import contextmanager
@@ -53,6 +54,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from sk_lenet import _policies
 from sk_lenet._optimizers import fuse_adam_updates
 from sk_lenet._policies import DTYPE_POLICIES
 from sk_lenet.preprocessing import resolve_image_shape, rows_to_images
@@ -120,8 +122,11 @@ dtype_policy : {"float32", "mixed_bfloat16", "mixed_float16"}, default="float32"
     Keras mixed precision for the hidden layers: ``"mixed_bfloat16"``
     computes them in bfloat16 with float32 weights, which trains the larger
     networks faster on CPUs with native bfloat16 (AVX512-BF16 or AMX: AMD
-    Zen 4 and later, Intel Xeon since Cooper Lake); others emulate it;
-    ``"mixed_float16"`` is for GPUs (with loss scaling).  The softmax layer
+    Zen 4 and later, Intel Xeon since Cooper Lake); others emulate it,
+    slower than float32 (a CIFAR-10 MLP epoch took 1.8x as long on an
+    AVX2-only AMD Zen 3), and ``fit`` warns where Linux reports no such CPU
+    and no GPU is visible; ``"mixed_float16"`` is for GPUs (with loss
+    scaling).  The softmax layer
     stays float32.  Results differ from float32 beyond round-off: check
     the accuracy.  Set per estimator: Keras' global dtype policy
     (``keras.mixed_precision.set_global_policy``) is not used.
@@ -648,6 +653,19 @@ class ImageClassifierBase(KerasClassifier):
             raise ValueError(
                 f"dtype_policy must be one of {', '.join(map(repr, DTYPE_POLICIES))}; "
                 f"got {self.dtype_policy!r}."
+            )
+        if (
+            self.dtype_policy == "mixed_bfloat16"
+            and _policies.cpu_has_native_bf16() is False
+            and not tf.config.list_logical_devices("GPU")
+        ):
+            warnings.warn(
+                "dtype_policy='mixed_bfloat16' on a CPU without native bfloat16 "
+                "(AVX512-BF16 or AMX): TensorFlow emulates it, which trains "
+                "slower than float32 (a CIFAR-10 MLP epoch took 1.8x as long on "
+                "an AVX2-only CPU). Use dtype_policy='float32' on this machine.",
+                UserWarning,
+                stacklevel=3,
             )
         for name, (value, kind, low) in checks.items():
             if isinstance(value, bool) or not isinstance(value, kind) or value < low:

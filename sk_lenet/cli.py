@@ -18,6 +18,7 @@ import os
 import pickle
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -121,6 +122,10 @@ def _out(*parts: Any) -> None:
 
 def _note(*parts: Any) -> None:
     print(*parts, file=sys.stderr, flush=True)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    _note(f"sk-lenet: warning: {_one_line(message)}")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -1093,7 +1098,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sk_lenet.datasets import DatasetNotAvailableError
 
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            # Warnings (sk_lenet's say what to change) as one line each,
+            # like the errors, without a Python source location.
+            warnings.showwarning = _show_warning
+            return args.func(args)
     except CLIError as exc:
         _note(f"sk-lenet: error: {exc}")
     except DatasetNotAvailableError as exc:

@@ -406,6 +406,7 @@ def test_large_predictions_run_through_a_traced_graph(digits):
     assert network() is None
 
 
+@pytest.mark.filterwarnings("ignore:dtype_policy='mixed_bfloat16' on a CPU")
 @pytest.mark.parametrize(
     "policy, compute", [("mixed_bfloat16", "bfloat16"), ("mixed_float16", "float16")]
 )
@@ -433,6 +434,7 @@ def test_mixed_precision_is_opt_in(digits, policy, compute):
     assert abs(clf.score(X_test, y_test) - default.score(X_test, y_test)) < 0.1
 
 
+@pytest.mark.filterwarnings("ignore:dtype_policy='mixed_bfloat16' on a CPU")
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
 def test_mixed_precision_tiny_eager_fit_pickles(small_digits, policy):
     X, X_test, y, _ = small_digits
@@ -443,6 +445,42 @@ def test_mixed_precision_tiny_eager_fit_pickles(small_digits, policy):
     assert np.array_equal(back.predict_proba(X_test), clf.predict_proba(X_test))
 
 
+@pytest.mark.parametrize("native", [True, False, None])
+def test_bfloat16_warns_where_the_cpu_would_emulate_it(
+    small_digits, monkeypatch, native
+):
+    import warnings
+
+    from sk_lenet import _policies
+
+    X, _, y, _ = small_digits
+    monkeypatch.setattr(_policies, "cpu_has_native_bf16", lambda: native)
+    clf = fast(LeNet5Classifier, batch_size=100, dtype_policy="mixed_bfloat16")
+    if native is False:  # AVX2-only, say: measured slower than float32
+        with pytest.warns(UserWarning, match="Use dtype_policy='float32'"):
+            clf.fit(X, y)
+    else:  # native bfloat16, or a CPU we cannot read: nothing to say
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message="dtype_policy=")
+            clf.fit(X, y)
+    # float32 never warns.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="dtype_policy=")
+        clf.set_params(dtype_policy="float32").fit(X, y)
+
+
+def test_cpu_bf16_flags_are_read_from_cpuinfo(tmp_path):
+    from sk_lenet._policies import cpu_has_native_bf16
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f\n")
+    assert cpu_has_native_bf16(str(info)) is False
+    info.write_text("flags\t\t: fpu avx2 avx512f avx512_bf16\n")
+    assert cpu_has_native_bf16(str(info)) is True
+    assert cpu_has_native_bf16(str(tmp_path / "absent")) is None
+
+
+@pytest.mark.filterwarnings("ignore:dtype_policy='mixed_bfloat16' on a CPU")
 def test_warm_start_cannot_switch_dtype_policy(small_digits):
     X, _, y, _ = small_digits
     clf = fast(LeNet5Classifier, batch_size=100, warm_start=True).fit(X, y)

@@ -69,6 +69,7 @@ def test_loaded_estimator_keeps_its_state_and_trains_on(small_digits, tmp_path):
     assert len(again.history_["loss"]) == 2
 
 
+@pytest.mark.filterwarnings("ignore:dtype_policy='mixed_bfloat16' on a CPU")
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
 def test_mixed_precision_round_trip(small_digits, tmp_path, policy):
     X, X_test, y, _ = small_digits
