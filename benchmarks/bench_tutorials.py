@@ -368,7 +368,9 @@ def _summary(runs, key):
     return statistics.median(vals) if vals else None
 
 
-def bench_setup(setup, args, data_home, use_digits):
+def bench_setup(setup, args, data_home, use_digits, first=0):
+    """``args.repeats`` A/B pairs of ``setup``, numbered from ``first`` (pairs
+    added to a stored row go on with its seeds and its alternating order)."""
     import numpy as np
 
     spec = SETUPS[setup]
@@ -385,7 +387,7 @@ def bench_setup(setup, args, data_home, use_digits):
     data = (Xtr, ytr, Xte, yte)
     load_before = _load()
     peer_runs, sk_runs = [], []
-    for r in range(args.repeats):
+    for r in range(first, first + args.repeats):
         # Alternate which side goes first: A B, B A, A B, ...
         order = ("peer", "sk") if r % 2 == 0 else ("sk", "peer")
         for side in order:
@@ -433,8 +435,10 @@ def _summarise(e):
     """Medians of each side's runs, and the ratios of the medians."""
     peer_runs, sk_runs = e["peer_runs"], e["sk_lenet_runs"]
     e["repeats"] = len(sk_runs)
-    e["peer"] = {k: _summary(peer_runs, k) for k in peer_runs[0] if k != "load_after"}
-    e["sk_lenet"] = {k: _summary(sk_runs, k) for k in sk_runs[0] if k != "load_after"}
+    for side, runs in (("peer", peer_runs), ("sk_lenet", sk_runs)):
+        # Every field some run records (older runs lack steal_pct).
+        keys = dict.fromkeys(k for run in runs for k in run if k != "load_after")
+        e[side] = {k: _summary([r for r in runs if k in r], k) for k in keys}
     e["fit_ratio"] = e["sk_lenet"]["fit_s"] / e["peer"]["fit_s"]
     e["predict_ratio"] = e["sk_lenet"]["predict_s"] / e["peer"]["predict_s"]
     return e
@@ -456,6 +460,18 @@ def _session(e, env):
     }
 
 
+def _other_cpu(old, env):
+    """Why pairs on the CPU ``env`` may not pool with the stored row ``old``.
+
+    Pairs pool only on the same kind of CPU: the rows before 2026-11-30
+    record the CPU's name alone, and one name covered two generations.
+    """
+    old_env = old.get("environment", {})
+    if "cpu_id" not in old_env:
+        return ["cpu_id (not recorded in the stored row)"]
+    return [k for k in ("cpu", "cpu_id", "cpu_isa") if old_env[k] != env.get(k)]
+
+
 def add_runs(old, new, env):
     """Pool ``new``'s A/B pairs with the stored row ``old`` of the same setup.
 
@@ -463,13 +479,7 @@ def add_runs(old, new, env):
     sessions add up to one row, every pair kept and its session recorded.
     """
     differ = [k for k in _SAME_RUN if _field(old, k) != _field(new, k)]
-    # Pairs pool only on the same kind of CPU: the rows before 2026-11-30
-    # record the CPU's name alone, and one name covered two generations.
-    old_env = old.get("environment", {})
-    if "cpu_id" not in old_env:
-        differ.append("cpu_id (not recorded in the stored row)")
-    else:
-        differ += [k for k in ("cpu", "cpu_id", "cpu_isa") if old_env[k] != env.get(k)]
+    differ += _other_cpu(old, env)
     if differ:
         raise SystemExit(
             f"--add-runs: the stored {_key(new)} row differs in {differ}; "
@@ -644,7 +654,10 @@ def render_markdown(doc, source="tutorials.json"):
         # A pooled row lists the machine of each session's pairs.
         sessions = [s for s in e.get("sessions", []) if "environment" in s]
         for env, name in [
-            (s["environment"], f"{_key(e)} (pairs of {s['date'][:10]})")
+            (
+                s["environment"],
+                f"{_key(e)} (pairs of {s['date'][:10]}, git {s['git_commit']})",
+            )
             for s in sessions
         ] or [(e["environment"], _key(e))]:
             key = json.dumps(env, sort_keys=True)
@@ -711,10 +724,27 @@ def main(argv=None):
     env = environment()
     print(f"environment: {json.dumps(env)}", flush=True)
     _warm_up()
+    stored = _stored(args.out) if args.add_runs else {}
+    mode = "quick" if args.quick else "full"
+    rows = {
+        s: stored.get(
+            _key({"mode": mode, "setup": s, "dtype_policy": args.dtype_policy})
+        )
+        for s in args.setups
+    }
+    for setup, row in rows.items():
+        # Refuse before hours of training, not after.
+        if row is not None and _other_cpu(row, env):
+            p.error(
+                f"--add-runs: the stored {mode}/{setup} row ran on another CPU "
+                f"({', '.join(_other_cpu(row, env))}); use --out FILE for "
+                "this machine's rows"
+            )
     entries = []
     for setup in args.setups:
         print(f"{setup}: {SETUPS[setup]['title']}", flush=True)
-        e = bench_setup(setup, args, args.data_home, use_digits)
+        first = rows[setup]["repeats"] if rows.get(setup) else 0
+        e = bench_setup(setup, args, args.data_home, use_digits, first)
         entries.append(e)
         print(
             f"  => peer {e['peer']['accuracy']:.4f} / "
@@ -723,7 +753,7 @@ def main(argv=None):
             f"{e['predict_ratio']:.2f}",
             flush=True,
         )
-        if args.add_runs:
+        if rows.get(setup) is not None:
             stored = _stored(args.out).get(_key(e))
             if stored is not None:
                 e = add_runs(stored, e, env)

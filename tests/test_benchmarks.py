@@ -86,23 +86,28 @@ def test_add_runs_pools_pairs_of_the_same_setup(quick_run, monkeypatch):
     import bench_tutorials
 
     doc, _ = quick_run
-    old = doc["results"]["quick/lenet5"]
+    env = dict(
+        doc["results"]["quick/lenet5"]["environment"],
+        cpu_id="family 1 model 2 stepping 3",  # whatever /proc/cpuinfo said
+        cpu_isa=["avx2"],
+    )
+    old = dict(doc["results"]["quick/lenet5"], environment=env)
     new = copy.deepcopy(old)
     new["sk_lenet_runs"][0]["fit_s"] = old["sk_lenet_runs"][0]["fit_s"] + 3.0
     new["date"] = "2030-01-02T00:00:00+00:00"
-    env = dict(old["environment"], git_commit="abc1234")
+    env = dict(env, git_commit="abc1234")
     pooled = bench_tutorials.add_runs(old, new, env)
     assert pooled["repeats"] == 2
     assert len(pooled["peer_runs"]) == len(pooled["sk_lenet_runs"]) == 2
     # The median of two runs is their mean.
-    assert pooled["sk_lenet"]["fit_s"] == old["sk_lenet"]["fit_s"] + 1.5
+    assert pooled["sk_lenet"]["fit_s"] == pytest.approx(old["sk_lenet"]["fit_s"] + 1.5)
     assert [s["pairs"] for s in pooled["sessions"]] == [1, 1]
     assert pooled["sessions"][-1]["git_commit"] == "abc1234"
     doc = {"results": {"quick/lenet5": pooled}}
     md = bench_tutorials.render_markdown(doc)
     assert "2: 1 on " in md
     # Each session's machine is listed under Environment.
-    assert "quick/lenet5 (pairs of 2030-01-02)" in md
+    assert "quick/lenet5 (pairs of 2030-01-02, git abc1234)" in md
     assert "(git abc1234)" in md
     with pytest.raises(SystemExit, match="epochs"):
         bench_tutorials.add_runs(old, dict(new, epochs=2), env)
@@ -112,6 +117,32 @@ def test_add_runs_pools_pairs_of_the_same_setup(quick_run, monkeypatch):
     unknown = dict(old, environment={"cpu": env["cpu"]})
     with pytest.raises(SystemExit, match="not recorded"):
         bench_tutorials.add_runs(unknown, new, env)
+
+
+def test_add_runs_refuses_another_cpu_before_training(quick_run, tmp_path):
+    import copy
+
+    doc = copy.deepcopy(quick_run[0])
+    out = tmp_path / "tutorials.json"
+    # Rows of a machine we pretend is another.
+    for e in doc["results"].values():
+        e["environment"]["cpu_isa"] = [*e["environment"]["cpu_isa"], "x"]
+    out.write_text(json.dumps(doc))
+    proc = subprocess.run(
+        [
+            *(sys.executable, str(BENCH), "--quick", "--digits"),
+            *("--setups", "lenet5", "--add-runs", "--out", str(out)),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "ran on another CPU (cpu_isa)" in proc.stderr
+    assert "lenet5: " not in proc.stdout  # refused before any training
+    assert json.loads(out.read_text()) == doc
 
 
 def test_time_to_99_section_renders_from_its_raw_runs(monkeypatch):

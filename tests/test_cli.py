@@ -110,10 +110,13 @@ def test_train_default_is_accurate_and_fast(tmp_path, capsys):
 
 
 def test_train_options_reach_the_estimator(tmp_path, capsys, monkeypatch):
+    import tensorflow as tf
+
     from sk_lenet import _policies
 
     # As on a CPU that would emulate bfloat16: the estimator's warning.
     monkeypatch.setattr(_policies, "cpu_has_native_bf16", lambda: False)
+    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: [])
     code, out, err = run(
         [
             "train",

@@ -451,10 +451,13 @@ def test_bfloat16_warns_where_the_cpu_would_emulate_it(
 ):
     import warnings
 
+    import tensorflow as tf
+
     from sk_lenet import _policies
 
     X, _, y, _ = small_digits
     monkeypatch.setattr(_policies, "cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: [])
     clf = fast(LeNet5Classifier, batch_size=100, dtype_policy="mixed_bfloat16")
     if native is False:  # AVX2-only, say: measured slower than float32
         with pytest.warns(UserWarning, match="Use dtype_policy='float32'"):
