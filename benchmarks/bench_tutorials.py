@@ -241,12 +241,14 @@ def _cpu():
     except OSError:
         return {"cpu": platform.processor() or "unknown"}
     flags = fields.get("flags", "").split()
-    return {
-        "cpu": fields.get("model name", "unknown"),
-        "cpu_id": f"family {fields.get('cpu family')} model {fields.get('model')} "
-        f"stepping {fields.get('stepping')}",
-        "cpu_isa": [f for f in _ISA if f in flags],
-    }
+    cpu = {"cpu": fields.get("model name", "unknown")}
+    if "cpu family" in fields:  # x86; elsewhere no cpu_id, so rows never pool
+        cpu["cpu_id"] = (
+            f"family {fields['cpu family']} model {fields.get('model')} "
+            f"stepping {fields.get('stepping')}"
+        )
+        cpu["cpu_isa"] = [f for f in _ISA if f in flags]
+    return cpu
 
 
 def _git_commit():
