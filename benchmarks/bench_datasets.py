@@ -127,13 +127,10 @@ def series(code: str, env: dict, repeats: int, setup=None) -> dict:
 
 
 def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    from sk_lenet._policies import cpu_fields
+
+    name = (cpu_fields() or {}).get("model name")
+    return name or platform.processor() or "unknown"
 
 
 def versions() -> dict:

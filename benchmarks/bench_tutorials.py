@@ -37,7 +37,7 @@ import sys
 import time
 from pathlib import Path
 
-from sk_lenet._policies import DTYPE_POLICIES
+from sk_lenet._policies import _BF16_FLAGS, DTYPE_POLICIES, cpu_fields
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -228,17 +228,13 @@ def environment():
 
 # The vector extensions that decide which kernels oneDNN runs (AVX-512 and
 # bfloat16 most of all): two CPUs of one name can differ in them.
-_ISA = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
+_ISA = ("avx2", "avx512f", *_BF16_FLAGS)
 
 
 def _cpu():
     """The CPU's name, its family/model/stepping and the ISA flags in _ISA."""
-    fields = {}
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            fields.setdefault(key.strip(), value.strip())
-    except OSError:
+    fields = cpu_fields()
+    if fields is None:
         return {"cpu": platform.processor() or "unknown"}
     flags = fields.get("flags", "").split()
     cpu = {"cpu": fields.get("model name", "unknown")}
@@ -440,7 +436,7 @@ def _summarise(e):
     for side, runs in (("peer", peer_runs), ("sk_lenet", sk_runs)):
         # Every field some run records (older runs lack steal_pct).
         keys = dict.fromkeys(k for run in runs for k in run if k != "load_after")
-        e[side] = {k: _summary([r for r in runs if k in r], k) for k in keys}
+        e[side] = {k: _summary(runs, k) for k in keys}
     e["fit_ratio"] = e["sk_lenet"]["fit_s"] / e["peer"]["fit_s"]
     e["predict_ratio"] = e["sk_lenet"]["predict_s"] / e["peer"]["predict_s"]
     return e
@@ -736,16 +732,16 @@ def main(argv=None):
     }
     for setup, row in rows.items():
         # Refuse before hours of training, not after.
-        if row is not None and _other_cpu(row, env):
+        other = _other_cpu(row, env) if row is not None else []
+        if other:
             p.error(
                 f"--add-runs: the stored {mode}/{setup} row ran on another CPU "
-                f"({', '.join(_other_cpu(row, env))}); use --out FILE for "
-                "this machine's rows"
+                f"({', '.join(other)}); use --out FILE for this machine's rows"
             )
     entries = []
     for setup in args.setups:
         print(f"{setup}: {SETUPS[setup]['title']}", flush=True)
-        first = rows[setup]["repeats"] if rows.get(setup) else 0
+        first = rows[setup]["repeats"] if rows[setup] is not None else 0
         e = bench_setup(setup, args, args.data_home, use_digits, first)
         entries.append(e)
         print(
@@ -755,15 +751,13 @@ def main(argv=None):
             f"{e['predict_ratio']:.2f}",
             flush=True,
         )
-        if rows.get(setup) is not None:
-            stored = _stored(args.out).get(_key(e))
-            if stored is not None:
-                e = add_runs(stored, e, env)
-                print(
-                    f"  => with the stored pairs ({e['repeats']} in all): "
-                    f"fit ratio {e['fit_ratio']:.2f}",
-                    flush=True,
-                )
+        if rows[setup] is not None:
+            e = add_runs(rows[setup], e, env)
+            print(
+                f"  => with the stored pairs ({e['repeats']} in all): "
+                f"fit ratio {e['fit_ratio']:.2f}",
+                flush=True,
+            )
         # Write after every setup, so that a killed long run keeps its rows.
         doc = merge_results(args.out, env, [e])
         md = Path(args.md) if args.md else Path(args.out).with_suffix(".md")

@@ -15,14 +15,24 @@ DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 _BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
-def cpu_has_native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool | None:
-    """Whether the CPU has AVX512-BF16 or AMX-BF16; None where unknown
-    (no ``/proc/cpuinfo``: not Linux)."""
+def cpu_fields(cpuinfo: str = "/proc/cpuinfo") -> dict[str, str] | None:
+    """The first processor's fields in Linux's ``/proc/cpuinfo`` ("model
+    name", "cpu family", "flags", ...); None where there is no such file."""
+    fields: dict[str, str] = {}
     try:
         with open(cpuinfo, encoding="utf-8") as f:
             for line in f:
-                if line.startswith("flags"):
-                    return any(flag in line.split() for flag in _BF16_FLAGS)
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
     except OSError:
         return None
-    return None
+    return fields
+
+
+def cpu_has_native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool | None:
+    """Whether the CPU has AVX512-BF16 or AMX-BF16; None where unknown
+    (no ``/proc/cpuinfo``: not Linux)."""
+    fields = cpu_fields(cpuinfo)
+    if fields is None or "flags" not in fields:
+        return None
+    return any(flag in fields["flags"].split() for flag in _BF16_FLAGS)
