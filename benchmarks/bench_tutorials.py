@@ -22,6 +22,13 @@ found or with ``--digits``): a smoke test of the harness, not a benchmark.
 ``--add-runs`` pools the new pairs with the stored row of the same setup
 (same data and epochs), so that pairs of a long row can run in separate
 sessions; the row keeps every pair and lists the sessions.
+
+``--separate-processes`` runs each side of a pair in a fresh process of its
+own instead: the tutorial code with TensorFlow's own defaults, as
+``python tutorial.py`` starts it (oneDNN only on the CPUs where TensorFlow
+turns it on), sk_lenet with its own (oneDNN on).  These rows count the
+oneDNN kernels that sk_lenet switches on, which the one-process rows leave
+out; they are kept apart from those.
 """
 
 from __future__ import annotations
@@ -41,6 +48,11 @@ from sk_lenet._policies import _BF16_FLAGS, DTYPE_POLICIES, cpu_fields
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+# The environment this run was started with, before sk_lenet sets
+# TF_ENABLE_ONEDNN_OPTS: with --separate-processes the tutorial code's
+# process gets it as it is, as the tutorial's own script would.
+_LAUNCH_ENV = dict(os.environ)
 
 # setup -> what the tutorial does
 SETUPS = {
@@ -199,18 +211,15 @@ def environment():
 
     import sk_lenet
 
-    try:
-        from tensorflow.python.util import _pywrap_util_port
-
-        onednn = bool(_pywrap_util_port.IsMklEnabled())
-    except Exception:
-        onednn = None
+    onednn = _onednn_enabled()
     return {
         **_cpu(),
         "cores": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "tf_enable_onednn_opts_env": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
+        # What --separate-processes hands the tutorial code's process.
+        "tf_enable_onednn_opts_at_launch": _LAUNCH_ENV.get("TF_ENABLE_ONEDNN_OPTS"),
         "onednn_enabled_tf_reports": onednn,
         "tf_intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
         "tf_inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
@@ -341,6 +350,105 @@ def run_sk(setup, data, epochs, seed, dtype_policy="float32"):
     }
 
 
+def _onednn_enabled():
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+
+        return bool(_pywrap_util_port.IsMklEnabled())
+    except Exception:
+        return None
+
+
+def _matmul_gflops():
+    """This CPU's float32 matrix-product rate right now, in GFLOP/s (best of 5).
+
+    A ~0.1 s check around each fit: these VMs run the same work at two
+    speeds up to ~2x apart, and a pair whose sides ran at different speeds
+    shows here.
+    """
+    import numpy as np
+
+    a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
+    a @ a
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        a @ a
+        best = min(best, time.perf_counter() - t0)
+    return round(2 * 1024**3 / best / 1e9, 1)
+
+
+def timed_side(side, setup, data, epochs, seed, dtype_policy):
+    """One side's fit and predict, with the machine's state around them."""
+    gc.collect()
+    ticks = _cpu_ticks()
+    gflops_before = _matmul_gflops()
+    if side == "peer":
+        res = run_peer(setup, data, epochs, seed)
+    else:
+        res = run_sk(setup, data, epochs, seed, dtype_policy)
+    res["load_after"] = _load()
+    res["steal_pct"] = _steal_pct(ticks, _cpu_ticks())
+    res["matmul_gflops_before"] = gflops_before
+    res["matmul_gflops_after"] = _matmul_gflops()
+    return res
+
+
+def _child_cmd(side, setup, args, seed, use_digits):
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child-side", side]
+    cmd += ["--setups", setup, "--seed", str(seed)]
+    cmd += ["--dtype-policy", args.dtype_policy]
+    if args.quick:
+        cmd.append("--quick")
+    if use_digits:
+        cmd.append("--digits")
+    if args.data_home:
+        cmd += ["--data-home", args.data_home]
+    if args.max_epochs is not None:
+        cmd += ["--max-epochs", str(args.max_epochs)]
+    return cmd
+
+
+def run_in_own_process(side, setup, args, seed, use_digits):
+    """``timed_side`` in a fresh Python process started with the launch
+    environment (see ``--separate-processes``)."""
+    import subprocess
+
+    proc = subprocess.run(
+        _child_cmd(side, setup, args, seed, use_digits),
+        env=_LAUNCH_ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    results = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode != 0 or not results:
+        raise SystemExit(
+            f"the {side} process for {setup} failed (exit {proc.returncode}):\n"
+            + proc.stderr[-3000:]
+        )
+    return json.loads(results[-1][len("RESULT ") :])
+
+
+def _child(args):
+    """One side in this process: ``--child-side``, started by the parent."""
+    if args.child_side == "peer":
+        # As `python tutorial.py` starts TensorFlow: its own defaults.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import tensorflow  # noqa: F401
+    else:
+        from sk_lenet._tf import quiet_import_tensorflow
+
+        quiet_import_tensorflow()
+    setup = args.setups[0]
+    data, _, epochs = prepare_data(setup, args, args.data_home, args.digits)
+    _warm_up()
+    res = timed_side(args.child_side, setup, data, epochs, args.seed, args.dtype_policy)
+    res["onednn"] = _onednn_enabled()
+    print("RESULT " + json.dumps(res), flush=True)
+    return 0
+
+
 def _warm_up():
     """Start TensorFlow's thread pools and kernels before anything is timed."""
     import keras
@@ -366,9 +474,8 @@ def _summary(runs, key):
     return statistics.median(vals) if vals else None
 
 
-def bench_setup(setup, args, data_home, use_digits, first=0):
-    """``args.repeats`` A/B pairs of ``setup``, numbered from ``first`` (pairs
-    added to a stored row go on with its seeds and its alternating order)."""
+def prepare_data(setup, args, data_home, use_digits):
+    """((X_train, y_train, X_test, y_test), source, epochs) of a run."""
     import numpy as np
 
     spec = SETUPS[setup]
@@ -382,21 +489,27 @@ def bench_setup(setup, args, data_home, use_digits, first=0):
         epochs = 1
     if args.max_epochs is not None:
         epochs = min(epochs, args.max_epochs)
-    data = (Xtr, ytr, Xte, yte)
+    return (Xtr, ytr, Xte, yte), source, epochs
+
+
+def bench_setup(setup, args, data_home, use_digits, first=0):
+    """``args.repeats`` A/B pairs of ``setup``, numbered from ``first`` (pairs
+    added to a stored row go on with its seeds and its alternating order)."""
+    spec = SETUPS[setup]
+    data, source, epochs = prepare_data(setup, args, data_home, use_digits)
+    _, ytr, _, yte = data
     load_before = _load()
     peer_runs, sk_runs = [], []
     for r in range(first, first + args.repeats):
         # Alternate which side goes first: A B, B A, A B, ...
         order = ("peer", "sk") if r % 2 == 0 else ("sk", "peer")
         for side in order:
-            gc.collect()
-            ticks = _cpu_ticks()
-            if side == "peer":
-                res = run_peer(setup, data, epochs, args.seed + r)
+            if args.separate_processes:
+                res = run_in_own_process(side, setup, args, args.seed + r, use_digits)
             else:
-                res = run_sk(setup, data, epochs, args.seed + r, args.dtype_policy)
-            res["load_after"] = _load()
-            res["steal_pct"] = _steal_pct(ticks, _cpu_ticks())
+                res = timed_side(
+                    side, setup, data, epochs, args.seed + r, args.dtype_policy
+                )
             (peer_runs if side == "peer" else sk_runs).append(res)
             print(
                 f"  [{setup}] rep {r} {side:4s}: acc {res['accuracy']:.4f} "
@@ -409,6 +522,7 @@ def bench_setup(setup, args, data_home, use_digits, first=0):
             "setup": setup,
             # sk_lenet's dtype_policy; the peer is the tutorial code, in float32.
             "dtype_policy": args.dtype_policy,
+            "processes": "separate" if args.separate_processes else "same",
             "title": spec["title"],
             "mode": "quick" if args.quick else "full",
             "data": source,
@@ -435,18 +549,33 @@ def _summarise(e):
     e["repeats"] = len(sk_runs)
     for side, runs in (("peer", peer_runs), ("sk_lenet", sk_runs)):
         # Every field some run records (older runs lack steal_pct).
-        keys = dict.fromkeys(k for run in runs for k in run if k != "load_after")
+        keys = dict.fromkeys(
+            k for run in runs for k in run if k not in ("load_after", "onednn")
+        )
         e[side] = {k: _summary(runs, k) for k in keys}
     e["fit_ratio"] = e["sk_lenet"]["fit_s"] / e["peer"]["fit_s"]
     e["predict_ratio"] = e["sk_lenet"]["predict_s"] / e["peer"]["predict_s"]
     return e
 
 
+_DEFAULTS = {"dtype_policy": "float32", "processes": "same"}
+
+
 def _field(e, key):
-    return e.get(key, "float32") if key == "dtype_policy" else e.get(key)
+    """``e[key]``, with the value rows from before the field was recorded meant."""
+    return e.get(key, _DEFAULTS.get(key))
 
 
-_SAME_RUN = ("mode", "setup", "dtype_policy", "data", "n_train", "n_test", "epochs")
+_SAME_RUN = (
+    "mode",
+    "setup",
+    "dtype_policy",
+    "processes",
+    "data",
+    "n_train",
+    "n_test",
+    "epochs",
+)
 
 
 def _session(e, env):
@@ -496,13 +625,29 @@ def add_runs(old, new, env):
 # Results files
 # ----------------------------------------------------------------------
 def _key(e):
-    policy = e.get("dtype_policy", "float32")
-    return f"{e['mode']}/{e['setup']}" + ("" if policy == "float32" else f"+{policy}")
+    policy = _field(e, "dtype_policy")
+    key = f"{e['mode']}/{e['setup']}" + ("" if policy == "float32" else f"+{policy}")
+    return key + ("+separate" if _field(e, "processes") == "separate" else "")
+
+
+def _onednn_word(runs):
+    states = {r.get("onednn") for r in runs}
+    if states == {True}:
+        return "on"
+    if states == {False}:
+        return "off"
+    return "state " + "/".join(sorted(str(s) for s in states))
 
 
 def _setup_cell(e):
-    policy = e.get("dtype_policy", "float32")
+    policy = _field(e, "dtype_policy")
     own = "" if policy == "float32" else f" — sk_lenet `dtype_policy={policy!r}`"
+    if _field(e, "processes") == "separate":
+        own += (
+            " — separate processes: tutorial code with TensorFlow's defaults "
+            f"(oneDNN {_onednn_word(e['peer_runs'])}), sk_lenet with its own "
+            f"(oneDNN {_onednn_word(e['sk_lenet_runs'])})"
+        )
     return f"{e['setup']}: {e['title']}{own}"
 
 
@@ -577,6 +722,26 @@ def _steal_cell(e):
     return f"; steal {peer}% / {sk}%"
 
 
+def _gflops_cell(e):
+    """The matrix-product check around each side's fits (medians)."""
+    peer, sk = e["peer"], e["sk_lenet"]
+    if peer.get("matmul_gflops_before") is None:
+        return ""
+    return (
+        "; matmul GFLOP/s before → after fit: peer "
+        f"{peer['matmul_gflops_before']:.0f} → {peer['matmul_gflops_after']:.0f}, "
+        f"sk_lenet {sk['matmul_gflops_before']:.0f} → "
+        f"{sk['matmul_gflops_after']:.0f}"
+    )
+
+
+def _launch_cell(env):
+    if "tf_enable_onednn_opts_at_launch" not in env:
+        return ""
+    launch = env["tf_enable_onednn_opts_at_launch"]
+    return f" (at launch, as separate-process tutorial runs get it: {launch!r})"
+
+
 def render_markdown(doc, source="tutorials.json"):
     lines = [
         "# sk_lenet vs the tutorials' plain-Keras code",
@@ -600,7 +765,15 @@ def render_markdown(doc, source="tutorials.json"):
         "(its state is under Environment), so the ratios do not count "
         "oneDNN's gain; on a CPU where TensorFlow leaves it off, sk_lenet "
         "turns it on and the tutorial code run on its own runs without it. "
-        "A row whose setup names "
+        "Rows marked *separate processes* (`--separate-processes`) count that "
+        "gain: each side runs in a fresh process of its own, the sides "
+        "alternating, the tutorial code with TensorFlow's own defaults as "
+        "`python tutorial.py` starts it, sk_lenet with its own; the setup "
+        "cell says whether oneDNN ran on each side. *matmul GFLOP/s* (where "
+        "recorded) is a 0.1 s float32 matrix-product check run just before "
+        "and after each fit: this VM runs the same work at two speeds up to "
+        "~2x apart, and a pair whose sides ran at different speeds shows "
+        "there. A row whose setup names "
         "`dtype_policy='mixed_bfloat16'` (`--dtype-policy`) trains sk_lenet "
         "in opt-in mixed precision (bfloat16 compute, float32 weights; not "
         "the default, results differ beyond round-off) against the same "
@@ -639,7 +812,7 @@ def render_markdown(doc, source="tutorials.json"):
                 f"**{e['fit_ratio']:.2f}** | {e['peer']['predict_s']:.3f} | "
                 f"{e['sk_lenet']['predict_s']:.3f} | {e['predict_ratio']:.2f} | "
                 f"{_runs_cell(e)} | {e['load_before'][0]} → {e['load_after'][0]}"
-                f"{_steal_cell(e)} | "
+                f"{_steal_cell(e)}{_gflops_cell(e)} | "
                 f"{e['note']} |"
             )
         lines.append("")
@@ -667,7 +840,8 @@ def render_markdown(doc, source="tutorials.json"):
             f"- rows {', '.join(sorted(names))}:",
             f"  - CPU: {cpu_cell(env)}, {env['platform']}",
             f"  - oneDNN: TF reports enabled={env['onednn_enabled_tf_reports']}, "
-            f"TF_ENABLE_ONEDNN_OPTS={env['tf_enable_onednn_opts_env']!r}; "
+            f"TF_ENABLE_ONEDNN_OPTS={env['tf_enable_onednn_opts_env']!r}"
+            f"{_launch_cell(env)}; "
             f"TF threads intra/inter = {env['tf_intra_op_threads']}/"
             f"{env['tf_inter_op_threads']} (0 = TF default)",
             f"  - Python {env['python']}, TensorFlow {v['tensorflow']}, Keras "
@@ -704,11 +878,21 @@ def main(argv=None):
     )
     p.add_argument("--data-home", default=None, help="SCIKIT_LEARN_DATA cache")
     p.add_argument("--digits", action="store_true", help="use sklearn digits")
+    p.add_argument(
+        "--separate-processes",
+        action="store_true",
+        help="run each side in a fresh process: the tutorial code with "
+        "TensorFlow's own defaults (as `python tutorial.py`), sk_lenet with its "
+        "own; rows are kept apart from the one-process ones",
+    )
+    p.add_argument("--child-side", choices=("peer", "sk"), help=argparse.SUPPRESS)
     p.add_argument("--out", default=str(HERE / "results" / "tutorials.json"))
     p.add_argument("--md", default=None, help="markdown path (default: --out .md)")
     args = p.parse_args(argv)
     if args.max_epochs is not None and args.max_epochs < 1:
         p.error("--max-epochs must be >= 1")
+    if args.child_side:
+        return _child(args)
 
     from sk_lenet._tf import quiet_import_tensorflow
 

@@ -145,6 +145,64 @@ def test_add_runs_refuses_another_cpu_before_training(quick_run, tmp_path):
     assert json.loads(out.read_text()) == doc
 
 
+def _tensorflow_default_onednn(env):
+    """Whether TensorFlow, started as a plain script would, turns oneDNN on."""
+    code = (
+        "import tensorflow\n"
+        "from tensorflow.python.util import _pywrap_util_port as p\n"
+        "print(bool(p.IsMklEnabled()))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    return proc.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_separate_processes_run_the_tutorial_with_tensorflow_defaults(tmp_path):
+    out = tmp_path / "tutorials.json"
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    proc = subprocess.run(
+        [
+            *(sys.executable, str(BENCH), "--quick", "--digits"),
+            *("--setups", "lenet5", "--repeats", "2", "--separate-processes"),
+            *("--out", str(out)),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    results = json.loads(out.read_text())["results"]
+    assert list(results) == ["quick/lenet5+separate"]  # apart from one-process rows
+    e = results["quick/lenet5+separate"]
+    assert e["processes"] == "separate" and e["repeats"] == 2
+    # The tutorial code ran as a plain script starts TensorFlow; sk_lenet
+    # switched oneDNN on.
+    default = _tensorflow_default_onednn(env)
+    assert [r["onednn"] for r in e["peer_runs"]] == [default, default]
+    assert [r["onednn"] for r in e["sk_lenet_runs"]] == [True, True]
+    for side in ("peer", "sk_lenet"):
+        for r in e[f"{side}_runs"]:
+            assert 0 < r["fit_s"] < 120 and 0.0 <= r["accuracy"] <= 1.0
+            assert r["matmul_gflops_before"] > 0 and r["matmul_gflops_after"] > 0
+    md = out.with_suffix(".md").read_text()
+    word = "on" if default else "off"
+    assert (
+        f"separate processes: tutorial code with TensorFlow's defaults (oneDNN {word})"
+        in md
+    )
+    assert "sk_lenet with its own (oneDNN on)" in md
+    assert "matmul GFLOP/s before → after fit" in md
+
+
 def test_time_to_99_section_renders_from_its_raw_runs(monkeypatch):
     """The committed time-to-99% table is what its recorded runs give."""
     bench_dir = BENCH.parent
