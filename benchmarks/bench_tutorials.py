@@ -908,9 +908,17 @@ def main(argv=None):
     _warm_up()
     stored = _stored(args.out) if args.add_runs else {}
     mode = "quick" if args.quick else "full"
+    processes = "separate" if args.separate_processes else "same"
     rows = {
         s: stored.get(
-            _key({"mode": mode, "setup": s, "dtype_policy": args.dtype_policy})
+            _key(
+                {
+                    "mode": mode,
+                    "setup": s,
+                    "dtype_policy": args.dtype_policy,
+                    "processes": processes,
+                }
+            )
         )
         for s in args.setups
     }

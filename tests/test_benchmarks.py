@@ -167,19 +167,20 @@ def test_separate_processes_run_the_tutorial_with_tensorflow_defaults(tmp_path):
     out = tmp_path / "tutorials.json"
     env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    proc = subprocess.run(
-        [
-            *(sys.executable, str(BENCH), "--quick", "--digits"),
-            *("--setups", "lenet5", "--repeats", "2", "--separate-processes"),
-            *("--out", str(out)),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    cmd = [
+        *(sys.executable, str(BENCH), "--quick", "--digits"),
+        *("--setups", "lenet5", "--separate-processes", "--out", str(out)),
+    ]
+    for extra in ([], ["--add-runs"]):  # the second pair pools with the first
+        proc = subprocess.run(
+            cmd + extra,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     results = json.loads(out.read_text())["results"]
     assert list(results) == ["quick/lenet5+separate"]  # apart from one-process rows
     e = results["quick/lenet5+separate"]
