@@ -171,7 +171,8 @@ def test_separate_processes_run_the_tutorial_with_tensorflow_defaults(tmp_path):
         *(sys.executable, str(BENCH), "--quick", "--digits"),
         *("--setups", "lenet5", "--separate-processes", "--out", str(out)),
     ]
-    for extra in ([], ["--add-runs"]):  # the second pair pools with the first
+
+    def run(extra, env):
         proc = subprocess.run(
             cmd + extra,
             capture_output=True,
@@ -181,20 +182,12 @@ def test_separate_processes_run_the_tutorial_with_tensorflow_defaults(tmp_path):
             check=False,
         )
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    results = json.loads(out.read_text())["results"]
-    assert list(results) == ["quick/lenet5+separate"]  # apart from one-process rows
-    e = results["quick/lenet5+separate"]
-    assert e["processes"] == "separate" and e["repeats"] == 2
+
+    run([], env)
+    md = out.with_suffix(".md").read_text()
     # The tutorial code ran as a plain script starts TensorFlow; sk_lenet
     # switched oneDNN on.
     default = _tensorflow_default_onednn(env)
-    assert [r["onednn"] for r in e["peer_runs"]] == [default, default]
-    assert [r["onednn"] for r in e["sk_lenet_runs"]] == [True, True]
-    for side in ("peer", "sk_lenet"):
-        for r in e[f"{side}_runs"]:
-            assert 0 < r["fit_s"] < 120 and 0.0 <= r["accuracy"] <= 1.0
-            assert r["matmul_gflops_before"] > 0 and r["matmul_gflops_after"] > 0
-    md = out.with_suffix(".md").read_text()
     word = "on" if default else "off"
     assert (
         f"separate processes: tutorial code with TensorFlow's defaults (oneDNN {word})"
@@ -202,6 +195,24 @@ def test_separate_processes_run_the_tutorial_with_tensorflow_defaults(tmp_path):
     )
     assert "sk_lenet with its own (oneDNN on)" in md
     assert "matmul GFLOP/s before → after fit" in md
+    # A user's TF_ENABLE_ONEDNN_OPTS=0 reaches both sides, and this second
+    # pair pools with the first.
+    run(["--add-runs"], {**env, "TF_ENABLE_ONEDNN_OPTS": "0"})
+    results = json.loads(out.read_text())["results"]
+    assert list(results) == ["quick/lenet5+separate"]  # apart from one-process rows
+    e = results["quick/lenet5+separate"]
+    assert e["processes"] == "separate" and e["repeats"] == 2
+    assert len(e["sessions"]) == 2 and e["n_train"] == 1347 and e["epochs"] == 1
+    assert [r["onednn"] for r in e["peer_runs"]] == [default, False]
+    assert [r["onednn"] for r in e["sk_lenet_runs"]] == [True, False]
+    assert [r["tf_enable_onednn_opts_env"] for r in e["peer_runs"]] == [None, "0"]
+    # Seeds and A/B order go on from the stored pair: A B, then B A.
+    for side, first in (("peer", [True, False]), ("sk_lenet", [False, True])):
+        assert [r["seed"] for r in e[f"{side}_runs"]] == [0, 1]
+        assert [r["ran_first"] for r in e[f"{side}_runs"]] == first
+        for r in e[f"{side}_runs"]:
+            assert 0 < r["fit_s"] < 120 and 0.0 <= r["accuracy"] <= 1.0
+            assert r["matmul_gflops_before"] > 0 and r["matmul_gflops_after"] > 0
 
 
 def test_time_to_99_section_renders_from_its_raw_runs(monkeypatch):
