@@ -21,19 +21,24 @@ SETUPS = {
 }
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("bench") / "tutorials.json"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+def _bench(*args, env=None, returncode=0):
+    """``bench_tutorials.py --quick --digits *args`` in a subprocess."""
     proc = subprocess.run(
-        [sys.executable, str(BENCH), "--quick", "--digits", "--out", str(out)],
+        [sys.executable, str(BENCH), "--quick", "--digits", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env={**(os.environ if env is None else env), "TF_CPP_MIN_LOG_LEVEL": "2"},
         timeout=300,
         check=False,
     )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    assert proc.returncode == returncode, proc.stdout[-2000:] + proc.stderr[-4000:]
+    return proc
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "tutorials.json"
+    _bench("--out", str(out))
     return json.loads(out.read_text()), out.with_suffix(".md").read_text()
 
 
@@ -128,18 +133,7 @@ def test_add_runs_refuses_another_cpu_before_training(quick_run, tmp_path):
     for e in doc["results"].values():
         e["environment"]["cpu_isa"] = [*e["environment"]["cpu_isa"], "x"]
     out.write_text(json.dumps(doc))
-    proc = subprocess.run(
-        [
-            *(sys.executable, str(BENCH), "--quick", "--digits"),
-            *("--setups", "lenet5", "--add-runs", "--out", str(out)),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 2, proc.stderr[-2000:]
+    proc = _bench("--setups", "lenet5", "--add-runs", "--out", str(out), returncode=2)
     assert "ran on another CPU (cpu_isa)" in proc.stderr
     assert "lenet5: " not in proc.stdout  # refused before any training
     assert json.loads(out.read_text()) == doc
@@ -166,24 +160,8 @@ def _tensorflow_default_onednn(env):
 def test_separate_processes_run_the_tutorial_with_tensorflow_defaults(tmp_path):
     out = tmp_path / "tutorials.json"
     env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
-    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    cmd = [
-        *(sys.executable, str(BENCH), "--quick", "--digits"),
-        *("--setups", "lenet5", "--separate-processes", "--out", str(out)),
-    ]
-
-    def run(extra, env):
-        proc = subprocess.run(
-            cmd + extra,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-
-    run([], env)
+    args = ("--setups", "lenet5", "--separate-processes", "--out", str(out))
+    _bench(*args, env=env)
     md = out.with_suffix(".md").read_text()
     # The tutorial code ran as a plain script starts TensorFlow; sk_lenet
     # switched oneDNN on.
@@ -197,7 +175,7 @@ def test_separate_processes_run_the_tutorial_with_tensorflow_defaults(tmp_path):
     assert "matmul GFLOP/s before → after fit" in md
     # A user's TF_ENABLE_ONEDNN_OPTS=0 reaches both sides, and this second
     # pair pools with the first.
-    run(["--add-runs"], {**env, "TF_ENABLE_ONEDNN_OPTS": "0"})
+    _bench(*args, "--add-runs", env={**env, "TF_ENABLE_ONEDNN_OPTS": "0"})
     results = json.loads(out.read_text())["results"]
     assert list(results) == ["quick/lenet5+separate"]  # apart from one-process rows
     e = results["quick/lenet5+separate"]
