@@ -542,7 +542,7 @@ def bench_setup(setup, args, data_home, use_digits, first=0):
             "setup": setup,
             # sk_lenet's dtype_policy; the peer is the tutorial code, in float32.
             "dtype_policy": args.dtype_policy,
-            "processes": "separate" if args.separate_processes else "same",
+            "processes": _processes(args),
             "title": spec["title"],
             "mode": "quick" if args.quick else "full",
             "data": source,
@@ -581,6 +581,10 @@ def _summarise(e):
 
 
 _DEFAULTS = {"dtype_policy": "float32", "processes": "same"}
+
+
+def _processes(args):
+    return "separate" if args.separate_processes else "same"
 
 
 def _field(e, key):
@@ -930,10 +934,10 @@ def main(argv=None):
         )
     env = environment()
     print(f"environment: {json.dumps(env)}", flush=True)
-    _warm_up()
+    if not args.separate_processes:  # each child warms up its own TensorFlow
+        _warm_up()
     stored = _stored(args.out) if args.add_runs else {}
     mode = "quick" if args.quick else "full"
-    processes = "separate" if args.separate_processes else "same"
     rows = {
         s: stored.get(
             _key(
@@ -941,7 +945,7 @@ def main(argv=None):
                     "mode": mode,
                     "setup": s,
                     "dtype_policy": args.dtype_policy,
-                    "processes": processes,
+                    "processes": _processes(args),
                 }
             )
         )
