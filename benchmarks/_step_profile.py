@@ -154,11 +154,21 @@ def main(argv=None):
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--setups", nargs="+", choices=list(SETUPS), default=["dropout_cnn"])
-    p.add_argument("--steps", type=int, default=64, help="batches per epoch")
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=64,
+        help="batches per epoch, a multiple of 32 (sk_lenet runs 32 steps per "
+        "call; a shorter remainder call runs outside the op statistics)",
+    )
     p.add_argument("--repeats", type=int, default=3, help="timed epochs")
     p.add_argument("--top", type=int, default=12, help="op types in the table")
     p.add_argument("--out", default=str(HERE / "results" / "tutorials.json"))
     args = p.parse_args(argv)
+    from sk_lenet.base import _STEPS_PER_EXECUTION
+
+    if args.steps <= 0 or args.steps % _STEPS_PER_EXECUTION:
+        p.error(f"--steps must be a positive multiple of {_STEPS_PER_EXECUTION}")
 
     from sk_lenet._tf import quiet_import_tensorflow
 

@@ -267,7 +267,18 @@ def _git_commit():
             check=True,
         )
         dirty = subprocess.run(
-            ["git", "-C", str(HERE), "status", "--porcelain", "--", "../sk_lenet", "."],
+            # Code only: the results files change as a run goes on.
+            [
+                "git",
+                "-C",
+                str(HERE),
+                "status",
+                "--porcelain",
+                "--",
+                "../sk_lenet",
+                ".",
+                ":(exclude)results",
+            ],
             capture_output=True,
             text=True,
             check=True,

@@ -193,13 +193,14 @@ def test_separate_processes_run_the_tutorial_with_tensorflow_defaults(tmp_path):
             assert r["matmul_gflops_before"] > 0 and r["matmul_gflops_after"] > 0
 
 
-def test_time_to_99_section_renders_from_its_raw_runs(monkeypatch):
+@pytest.mark.parametrize("results", ["tutorials.json", "tutorials_zen3.json"])
+def test_time_to_99_section_renders_from_its_raw_runs(monkeypatch, results):
     """The committed time-to-99% table is what its recorded runs give."""
     bench_dir = BENCH.parent
     monkeypatch.syspath_prepend(str(bench_dir))
     import _time_to_99
 
-    doc = json.loads((bench_dir / "results" / "tutorials.json").read_text())
+    doc = json.loads((bench_dir / "results" / results).read_text())
     raw = doc["raw"]["time_to_99"]
     text = _time_to_99.render(raw["runs"], raw["environment"], 0.99)
     assert text == doc["sections"][_time_to_99.SECTION]
@@ -262,3 +263,37 @@ def test_relu_after_pool_trial_is_the_same_network(monkeypatch):
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(base(X)), keras.ops.convert_to_numpy(moved(X))
     )
+
+
+def test_step_profile_runs_and_writes_its_section(tmp_path, monkeypatch):
+    # On a copy of the committed results, whose markdown it regenerates.
+    out = tmp_path / "tutorials.json"
+    out.write_text((BENCH.parent / "results" / "tutorials.json").read_text())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH.parent / "_step_profile.py"),
+            *("--setups", "mlp_mnist", "--steps", "32", "--repeats", "1"),
+            *("--out", str(out)),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    doc = json.loads(out.read_text())
+    (row,) = doc["raw"]["step_profile"]["results"]
+    assert row["setup"] == "mlp_mnist" and row["wall_ms_per_step"] > 0
+    # The profiler saw the network's matrix products (oneDNN's or Eigen's).
+    assert any("MatMul" in op["op_type"] for op in row["ops"])
+    assert all(op["self_ms_per_step"] >= 0 for op in row["ops"])
+    # The section is what its raw data renders to, and it reached the markdown.
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    import _step_profile
+
+    raw = doc["raw"]["step_profile"]
+    text = _step_profile.render(raw["results"], raw["environment"], 12)
+    assert doc["sections"][_step_profile.SECTION] == text
+    assert _step_profile.SECTION in out.with_suffix(".md").read_text()
