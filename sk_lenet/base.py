@@ -717,10 +717,8 @@ class ImageClassifierBase(KerasClassifier):
                     restore_best_weights=True,
                 )
             )
-        # Tracing the training step costs ~0.4 s per network; a fit of a few
-        # steps (tiny data) runs faster eagerly, with the same arithmetic.
         steps = epochs * -(-len(y) // self.batch_size)  # checked in fit
-        self.model_.run_eagerly = steps <= _EAGER_MAX_STEPS
+        self._choose_execution(steps)
         # Before the first trace, and again after unpickling or loading (which
         # rebuild Keras' own optimizer): same arithmetic, fewer ops per step.
         fuse_adam_updates(self.model_.optimizer)
@@ -738,6 +736,23 @@ class ImageClassifierBase(KerasClassifier):
         finally:
             self._fit_callbacks = saved
         return self
+
+    def _choose_execution(self, steps: int) -> None:
+        """Train eagerly or through a traced graph, with the same arithmetic.
+
+        Tracing the training step costs ~0.4 s per network, so a new network's
+        first fit of a few steps (tiny data) runs faster eagerly.  Keras keeps
+        a network's training and evaluation functions for every later fit, so
+        a larger fit (``partial_fit``, ``warm_start``) after an eager one
+        drops them to trace: it would otherwise run every step eagerly,
+        ~10x slower.  A traced network stays traced.
+        """
+        model = self.model_
+        if model.train_function is None:
+            model.run_eagerly = steps <= _EAGER_MAX_STEPS
+        elif model.run_eagerly and steps > _EAGER_MAX_STEPS:
+            model.run_eagerly = False
+            model.train_function = model.test_function = None
 
     def _record_history(self, keras_history, warm_start, initial_epoch) -> None:
         # What scikeras does after a completed Model.fit, for an interrupted one.

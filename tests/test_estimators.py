@@ -496,6 +496,22 @@ def test_warm_start_cannot_switch_dtype_policy(small_digits):
     assert clf.model_.layers[1].compute_dtype == "bfloat16"
 
 
+def test_a_larger_fit_after_an_eager_one_is_traced(small_digits):
+    # Keras keeps a network's first training function for every later fit: a
+    # one-step eager partial_fit must not make the next, larger one eager too.
+    X, _, y, _ = small_digits
+    clf = fast(FeedForwardClassifier)  # batch 32
+    clf.partial_fit(X[:32], y[:32])  # 1 step: eager
+    eager_fn = clf.model_.train_function
+    assert clf.model_.run_eagerly and eager_fn is not None
+    clf.partial_fit(X, y)  # 10 steps: traced, with a new training function
+    traced_fn = clf.model_.train_function
+    assert not clf.model_.run_eagerly and traced_fn is not eager_fn
+    clf.partial_fit(X[:32], y[:32])  # a traced network stays traced
+    assert not clf.model_.run_eagerly and clf.model_.train_function is traced_fn
+    assert clf.current_epoch == 3 and len(clf.history_["loss"]) == 3
+
+
 class PlainKerasAdam(keras.optimizers.Adam):
     """Keras' own Adam update: sk_lenet fuses only the exact Adam class."""
 
