@@ -210,17 +210,14 @@ def test_time_to_99_section_renders_from_its_raw_runs(monkeypatch, results):
         assert sides == {"sk_lenet", "skorch"}
 
 
-def test_kernel_floor_runs_and_writes_its_section(tmp_path):
-    # On a copy of the committed results, whose full rows it divides by.
+def _helper_on_results_copy(tmp_path, script, *args):
+    """Run ``benchmarks/<script> *args --out`` on a copy of the committed
+    results (whose full rows it may read, whose markdown it regenerates) and
+    return the copy's path."""
     out = tmp_path / "tutorials.json"
     out.write_text((BENCH.parent / "results" / "tutorials.json").read_text())
     proc = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH.parent / "_kernel_floor.py"),
-            *("--setups", "lenet5", "mlp_mnist", "--inner", "1", "--repeats", "1"),
-            *("--out", str(out)),
-        ],
+        [sys.executable, str(BENCH.parent / script), *args, "--out", str(out)],
         capture_output=True,
         text=True,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
@@ -228,6 +225,15 @@ def test_kernel_floor_runs_and_writes_its_section(tmp_path):
         check=False,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    return out
+
+
+def test_kernel_floor_runs_and_writes_its_section(tmp_path):
+    out = _helper_on_results_copy(
+        tmp_path,
+        "_kernel_floor.py",
+        *("--setups", "lenet5", "mlp_mnist", "--inner", "1", "--repeats", "1"),
+    )
     rows = json.loads(out.read_text())["raw"]["kernel_floor"]["results"]
     assert [r["setup"] for r in rows] == ["lenet5", "mlp_mnist"]
     for r in rows:
@@ -266,23 +272,11 @@ def test_relu_after_pool_trial_is_the_same_network(monkeypatch):
 
 
 def test_step_profile_runs_and_writes_its_section(tmp_path, monkeypatch):
-    # On a copy of the committed results, whose markdown it regenerates.
-    out = tmp_path / "tutorials.json"
-    out.write_text((BENCH.parent / "results" / "tutorials.json").read_text())
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH.parent / "_step_profile.py"),
-            *("--setups", "mlp_mnist", "--steps", "32", "--repeats", "1"),
-            *("--out", str(out)),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-        timeout=300,
-        check=False,
+    out = _helper_on_results_copy(
+        tmp_path,
+        "_step_profile.py",
+        *("--setups", "mlp_mnist", "--steps", "32", "--repeats", "1"),
     )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     doc = json.loads(out.read_text())
     (row,) = doc["raw"]["step_profile"]["results"]
     assert row["setup"] == "mlp_mnist" and row["wall_ms_per_step"] > 0
