@@ -120,8 +120,7 @@ def _kernels(model, batch):
 
 
 def floor(setup, doc, inner, repeats):
-    import numpy as np
-    from bench_tutorials import SETUPS, make_estimator
+    from bench_tutorials import make_estimator, random_pixels
 
     row = doc["results"].get(f"full/{setup}")
     if row is None:
@@ -130,9 +129,7 @@ def floor(setup, doc, inner, repeats):
     n_train = row["n_train"]
     n_held_out = round(n_train * clf._validation_split())
     # Build the network on a few random images: only its shapes matter.
-    n_pixels = 3072 if SETUPS[setup]["dataset"] == "cifar10" else 784
-    X = np.random.default_rng(0).integers(0, 256, (64, n_pixels), dtype=np.uint8)
-    clf.set_params(epochs=1, validation_fraction=0.0).fit(X, np.arange(64) % 10)
+    clf.set_params(epochs=1, validation_fraction=0.0).fit(*random_pixels(setup, 64))
     batch = clf.batch_size
     steps = -(-(n_train - n_held_out) // batch)
     held_out_batches = -(-n_held_out // batch) if n_held_out else 0

@@ -52,15 +52,11 @@ def _op_stats(logdir):
 
 
 def profile(setup, steps, repeats):
-    import numpy as np
     import tensorflow as tf
-    from bench_tutorials import SETUPS, make_estimator
+    from bench_tutorials import SETUPS, make_estimator, random_pixels
 
     clf = make_estimator(setup, 1, 0).set_params(validation_fraction=0.0)
-    n_pixels = 3072 if SETUPS[setup]["dataset"] == "cifar10" else 784
-    n = steps * clf.batch_size
-    X = np.random.default_rng(0).integers(0, 256, (n, n_pixels), dtype=np.uint8)
-    y = np.arange(n) % 10
+    X, y = random_pixels(setup, steps * clf.batch_size)
     clf.fit(X, y)  # builds and traces
     walls = []
     for _ in range(repeats):
