@@ -53,6 +53,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
     column_or_1d,
 )
+from tensorflow.python.eager import context as tf_context
 
 from sk_lenet import _policies
 from sk_lenet._optimizers import fuse_adam_updates
@@ -191,14 +192,42 @@ def _draw_seed(random_state) -> int | None:
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+def _set_tf_global_seed(seed: int | None) -> None:
+    """``tf.random.set_seed(seed)`` without its flush of the kernel cache.
+
+    ``tf.random.set_seed`` also empties TensorFlow's eager kernel cache, so
+    every traced function (the training step, the forward pass of predict)
+    is instantiated and optimized again on its next call: ~0.1-0.2 s per
+    seeded fit, more than a one-batch ``partial_fit`` itself takes.  The
+    flush only restarts eager *stateful* random ops, which a fit does not
+    use (Keras draws with stateless ops; each fit's ``tf.data`` shuffle is a
+    new op, seeded from the global seed when it is built), so the seeds ops
+    get are the same as with ``tf.random.set_seed``.  The cache is emptied
+    where a new network is built instead (``_build_keras_model``), which
+    keeps memory flat over many fits.  Falls back to ``tf.random.set_seed``
+    outside eager mode, or where TensorFlow's eager context lacks the
+    attributes set here.
+    """
+    ctx = tf_context.context()
+    if not (tf.executing_eagerly() and hasattr(ctx, "_seed") and hasattr(ctx, "_rng")):
+        tf.random.set_seed(seed)
+        return
+    # What Context._set_global_seed does, less the flush.
+    ctx._seed = seed
+    ctx._rng = random.Random(seed)
+
+
 @contextmanager
 def _seeded(seed: int | None):
     """Seed Python, NumPy, TensorFlow and Keras for a block, then restore.
 
-    Unlike scikeras' ``tensorflow_random_state`` this leaves TensorFlow's op
+    What ``keras.utils.set_random_seed`` does, with two differences.  Unlike
+    scikeras' ``tensorflow_random_state`` it leaves TensorFlow's op
     determinism alone (CPU kernels are deterministic already), so a later
-    unseeded fit in the same process keeps working.  The caller's Python and
-    NumPy global random states are restored afterwards.
+    unseeded fit in the same process keeps working; and it sets TensorFlow's
+    global seed through :func:`_set_tf_global_seed`, which keeps TensorFlow's
+    kernel cache.  The caller's Python and NumPy global random states are
+    restored afterwards.
     """
     if seed is None:
         yield
@@ -207,7 +236,11 @@ def _seeded(seed: int | None):
     from keras.src.random import seed_generator
 
     py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-    keras.utils.set_random_seed(seed)
+    global_state.set_global_attribute("global_random_seed", seed)
+    global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002
+    _set_tf_global_seed(seed)
     # Keras draws layer seeds from the global `random` module, which other
     # threads may draw from meanwhile (a Dask worker's event loop does): give
     # Keras a generator of its own for the block.
@@ -221,7 +254,7 @@ def _seeded(seed: int | None):
             seed_generator.python_random = shared_random
         random.setstate(py_state)
         np.random.set_state(np_state)  # noqa: NPY002
-        tf.random.set_seed(None)
+        _set_tf_global_seed(None)
         global_state.set_global_attribute("global_random_seed", None)
         global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
 
@@ -559,6 +592,11 @@ class ImageClassifierBase(KerasClassifier):
 
     def _build_keras_model(self):
         self._random_state = None  # seeding is ours: see _seeded
+        # A new network: let TensorFlow drop the kernels it instantiated for
+        # earlier ones (their traced functions), so that memory stays flat
+        # over a grid search.  Only here: continuing to train a network
+        # (partial_fit, warm_start) keeps its kernels (_set_tf_global_seed).
+        tf_context.context().clear_kernel_cache()
         with _seeded(self._seed_):
             return super()._build_keras_model()
 
@@ -740,17 +778,19 @@ class ImageClassifierBase(KerasClassifier):
     def _choose_execution(self, steps: int) -> None:
         """Train eagerly or through a traced graph, with the same arithmetic.
 
-        Tracing the training step costs ~0.4 s per network, so a new network's
-        first fit of a few steps (tiny data) runs faster eagerly.  Keras keeps
-        a network's training and evaluation functions for every later fit, so
-        a larger fit (``partial_fit``, ``warm_start``) after an eager one
-        drops them to trace: it would otherwise run every step eagerly,
-        ~10x slower.  A traced network stays traced.
+        Tracing a new network's training step costs ~0.2-0.8 s, so its first
+        fit of a few steps (tiny data) runs faster eagerly.  Every later fit
+        of that network (``partial_fit``, ``warm_start``) traces: Keras keeps
+        a network's training and evaluation functions for every later fit,
+        and with the network's variables and kernels in place the trace
+        costs about one eager call, while each traced call after it is
+        faster (a one-batch LeNet-5 ``partial_fit``: ~75 ms traced, ~110 ms
+        eager).  A traced network stays traced.
         """
         model = self.model_
         if model.train_function is None:
             model.run_eagerly = steps <= _EAGER_MAX_STEPS
-        elif model.run_eagerly and steps > _EAGER_MAX_STEPS:
+        elif model.run_eagerly:
             model.run_eagerly = False
             model.train_function = model.test_function = None
 

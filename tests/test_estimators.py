@@ -86,6 +86,39 @@ def test_unseeded_fit_after_seeded_fit(small_digits):
     assert not np.array_equal(a.predict_proba(X_test), b.predict_proba(X_test))
 
 
+def test_training_on_keeps_tensorflows_kernel_cache(small_digits, monkeypatch):
+    # Emptying it makes TensorFlow instantiate every traced function again:
+    # ~0.1-0.2 s, more than a one-batch partial_fit.  Only a new network
+    # empties it (so memory stays flat over grid searches), once.
+    from tensorflow.python.eager import context
+
+    X, X_test, y, _ = small_digits
+    clf = fast(DropoutCNNClassifier, validation_fraction=0.1, warm_start=True)
+    clf.fit(X, y).predict_proba(np.repeat(X_test, 25, axis=0))  # traced forward
+    flushes = []
+    monkeypatch.setattr(
+        context.pywrap_tfe, "TFE_ContextClearCaches", lambda h: flushes.append(h)
+    )
+    clf.partial_fit(X, y)
+    clf.fit(X, y)  # warm start
+    assert flushes == []
+    fast(LeNet5Classifier).fit(X, y).predict_proba(X_test)
+    assert len(flushes) == 1
+
+
+def test_interleaved_seeded_partial_fits_are_bit_identical(small_digits):
+    # Seeding no longer flushes TensorFlow's kernels, so no stateful random
+    # op may carry its stream from one fit into the next: same seed and calls,
+    # same network, whatever other seeded fits ran in between.
+    X, X_test, y, _ = small_digits
+    a, b = fast(DropoutCNNClassifier), fast(DropoutCNNClassifier)
+    other = fast(DropoutCNNClassifier, random_state=1)
+    for clf in (a, other, b, other, a, b):
+        clf.partial_fit(X, y, classes=np.arange(10))
+    assert np.array_equal(a.predict_proba(X_test), b.predict_proba(X_test))
+    assert not np.array_equal(a.predict_proba(X_test), other.predict_proba(X_test))
+
+
 def test_input_forms_are_interchangeable(small_digits):
     X, X_test, y, _ = small_digits
     labels = np.array([str(v) for v in y])  # fetch_openml gives '0'..'9'
@@ -510,6 +543,20 @@ def test_a_larger_fit_after_an_eager_one_is_traced(small_digits):
     clf.partial_fit(X[:32], y[:32])  # a traced network stays traced
     assert not clf.model_.run_eagerly and clf.model_.train_function is traced_fn
     assert clf.current_epoch == 3 and len(clf.history_["loss"]) == 3
+
+
+def test_only_a_new_networks_first_small_fit_is_eager(small_digits):
+    # A loop of one-batch partial_fit calls: the first runs eagerly (no trace
+    # for a one-off tiny fit), every later one through the traced step.
+    X, _, y, _ = small_digits
+    clf = fast(FeedForwardClassifier)  # batch 32
+    clf.partial_fit(X[:32], y[:32])
+    assert clf.model_.run_eagerly
+    clf.partial_fit(X[32:64], y[32:64])
+    traced_fn = clf.model_.train_function
+    assert not clf.model_.run_eagerly
+    clf.partial_fit(X[64:96], y[64:96])
+    assert clf.model_.train_function is traced_fn
 
 
 class PlainKerasAdam(keras.optimizers.Adam):
