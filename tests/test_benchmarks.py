@@ -291,3 +291,37 @@ def test_step_profile_runs_and_writes_its_section(tmp_path, monkeypatch):
     text = _step_profile.render(raw["results"], raw["environment"], 12)
     assert doc["sections"][_step_profile.SECTION] == text
     assert _step_profile.SECTION in out.with_suffix(".md").read_text()
+
+
+def test_partial_fit_benchmark_runs_and_writes_its_section(tmp_path, monkeypatch):
+    out = _helper_on_results_copy(
+        tmp_path,
+        "_partial_fit.py",
+        *("--setups", "mlp_mnist", "--calls", "2", "--rounds", "1"),
+    )
+    doc = json.loads(out.read_text())
+    (row,) = doc["raw"]["partial_fit"]["results"]
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    import _partial_fit
+
+    for trial in _partial_fit.TRIALS:
+        (calls,) = (r[trial] for r in row["runs_s"])
+        assert len(calls) == 2 and all(t > 0 for t in calls)
+    assert row["ratio_to_sk_lenet"]["sk_lenet"] == 1.0
+    # The "before" trial puts sk_lenet back the way it was, only for itself.
+    import sk_lenet.base as base
+
+    shipped = base._set_tf_global_seed, base.ImageClassifierBase._choose_execution
+    with _partial_fit._as_before():
+        assert base.ImageClassifierBase._choose_execution is (
+            _partial_fit._choose_execution_before
+        )
+        assert base._set_tf_global_seed is not shipped[0]
+    assert (
+        base._set_tf_global_seed,
+        base.ImageClassifierBase._choose_execution,
+    ) == shipped
+    raw = doc["raw"]["partial_fit"]
+    text = _partial_fit.render(raw["results"], raw["environment"])
+    assert doc["sections"][_partial_fit.SECTION] == text
+    assert _partial_fit.SECTION in out.with_suffix(".md").read_text()
