@@ -559,6 +559,46 @@ def test_only_a_new_networks_first_small_fit_is_eager(small_digits):
     assert clf.model_.train_function is traced_fn
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_one_batch_fits_match_keras_array_pipeline(small_digits, weighted, monkeypatch):
+    # A fit whose data is one batch hands Keras a ready tf.data batch, skipping
+    # Keras' shuffle (a reordered sum): the same training up to round-off.
+    from sk_lenet.base import ImageClassifierBase
+
+    X, _, y, _ = small_digits
+    weights = np.linspace(0.5, 2.0, 32) if weighted else None
+
+    def train():
+        clf = fast(LeNet5Classifier, epochs=2, activation="relu")
+        clf.fit(X[:32], y[:32], sample_weight=weights)  # eager, one batch
+        for start in (32, 64):  # traced
+            clf.partial_fit(X[start : start + 32], y[start : start + 32])
+        return clf
+
+    fast_path = train()
+    assert fast_path._one_batch_as_dataset(y[:32], {})
+    monkeypatch.setattr(ImageClassifierBase, "_one_batch_as_dataset", lambda *a: False)
+    arrays = train()
+    for w_fast, w_arrays in zip(
+        fast_path.model_.get_weights(), arrays.model_.get_weights(), strict=True
+    ):
+        np.testing.assert_allclose(w_fast, w_arrays, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        fast_path.history_["loss"], arrays.history_["loss"], rtol=1e-5
+    )
+    assert fast_path.current_epoch == arrays.current_epoch == 4
+
+
+def test_one_batch_shortcut_only_where_results_cannot_change(small_digits):
+    X, _, y, _ = small_digits
+    lenet5 = fast(LeNet5Classifier).fit(X, y)
+    assert lenet5._one_batch_as_dataset(y[:32], {})
+    assert not lenet5._one_batch_as_dataset(y[:33], {})  # two batches
+    assert not lenet5._one_batch_as_dataset(y[:32], {"validation_split": 0.5})
+    # Dropout's masks follow the sample order that Keras' shuffle sets.
+    assert not fast(DropoutCNNClassifier).fit(X, y)._one_batch_as_dataset(y[:32], {})
+
+
 class PlainKerasAdam(keras.optimizers.Adam):
     """Keras' own Adam update: sk_lenet fuses only the exact Adam class."""
 
