@@ -12,8 +12,8 @@ fresh networks:
 * ``before``: the same estimator as sk_lenet was until 2026-12-01: seeded
   with ``tf.random.set_seed`` as ``keras.utils.set_random_seed`` does it,
   which empties TensorFlow's kernel cache (so each call instantiated the
-  traced functions again), and every call of at most 8 steps eager after an
-  eager first one;
+  traced functions again), every call of at most 8 steps eager after an
+  eager first one, and every batch through Keras' array pipeline;
 * ``keras_fit``: plain Keras, ``model.fit(X_b, y_b, batch_size, verbose=0)``
   on the same compiled network (traced, as Keras runs it by default);
 * ``train_on_batch``: Keras' ``model.train_on_batch(X_b, y_b)``, one step
@@ -65,13 +65,23 @@ def _as_before():
 
     import sk_lenet.base as base
 
-    kept = base._set_tf_global_seed, base.ImageClassifierBase._choose_execution
+    cls = base.ImageClassifierBase
+    kept = (
+        base._set_tf_global_seed,
+        cls._choose_execution,
+        cls._one_batch_as_dataset,
+    )
     base._set_tf_global_seed = tf.random.set_seed
-    base.ImageClassifierBase._choose_execution = _choose_execution_before
+    cls._choose_execution = _choose_execution_before
+    cls._one_batch_as_dataset = lambda self, y, fit_kwargs: False
     try:
         yield
     finally:
-        base._set_tf_global_seed, base.ImageClassifierBase._choose_execution = kept
+        (
+            base._set_tf_global_seed,
+            cls._choose_execution,
+            cls._one_batch_as_dataset,
+        ) = kept
 
 
 def _one_round(setup, calls, X, y):
@@ -157,8 +167,9 @@ def render(results, env):
         "`clf.partial_fit(X_b, y_b)`; *before* the same estimator as "
         "sk_lenet was until 2026-12-01 (seeded through `tf.random.set_seed`, "
         "which empties TensorFlow's kernel cache, so every call instantiated "
-        "the traced functions again; and small calls eager after an eager "
-        "first one); *keras_fit* plain Keras "
+        "the traced functions again; small calls eager after an eager "
+        "first one; every batch through Keras' array pipeline); *keras_fit* "
+        "plain Keras "
         "`model.fit(X_b, y_b)` on the same compiled network; "
         "*train_on_batch* Keras' `model.train_on_batch`, one step without "
         "`fit`'s data pipeline, callbacks or history. *ms per call* is the "

@@ -311,16 +311,21 @@ def test_partial_fit_benchmark_runs_and_writes_its_section(tmp_path, monkeypatch
     # The "before" trial puts sk_lenet back the way it was, only for itself.
     import sk_lenet.base as base
 
-    shipped = base._set_tf_global_seed, base.ImageClassifierBase._choose_execution
-    with _partial_fit._as_before():
-        assert base.ImageClassifierBase._choose_execution is (
-            _partial_fit._choose_execution_before
+    cls = base.ImageClassifierBase
+
+    def current():
+        return (
+            base._set_tf_global_seed,
+            cls._choose_execution,
+            cls._one_batch_as_dataset,
         )
-        assert base._set_tf_global_seed is not shipped[0]
-    assert (
-        base._set_tf_global_seed,
-        base.ImageClassifierBase._choose_execution,
-    ) == shipped
+
+    shipped = current()
+    with _partial_fit._as_before():
+        assert cls._choose_execution is _partial_fit._choose_execution_before
+        assert all(a is not b for a, b in zip(current(), shipped, strict=True))
+        assert not cls._one_batch_as_dataset(None, [0], {})
+    assert current() == shipped
     raw = doc["raw"]["partial_fit"]
     text = _partial_fit.render(raw["results"], raw["environment"])
     assert doc["sections"][_partial_fit.SECTION] == text
