@@ -66,9 +66,13 @@ def bench(name, Xtr, ytr, Xte, yte, reps):
 
     calls = {"sk_lenet": lambda: clf.predict(Xte), "eager": eager}
     calls["tutorial"] = tutorial
+    from bench_tutorials import _matmul_gflops
+
     times = {k: [] for k in calls}
     loads = [round(os.getloadavg()[0], 2)]
+    gflops = []  # this VM runs the same work at two speeds up to ~2x apart
     for _ in range(reps):
+        gflops.append(_matmul_gflops())
         for key, fn in calls.items():
             times[key].append(_timed(fn)[0])
         loads.append(round(os.getloadavg()[0], 2))
@@ -81,6 +85,7 @@ def bench(name, Xtr, ytr, Xte, yte, reps):
         "same_classes": float(np.mean(traced.argmax(1) == untraced.argmax(1))),
         "accuracy": float(np.mean(clf.predict(Xte) == yte)),
         "load": loads,
+        "matmul_gflops": gflops,
     }
 
 
@@ -99,22 +104,27 @@ def render(results, env):
         "call); *eager* the same network called eagerly on chunks of 1024 "
         "(what sk_lenet did before); *tutorial* the tutorials' own path "
         "(float32 pixels in NumPy, `model.predict(batch_size=128)`, "
-        "argmax). The first `clf.predict` call includes the one-off trace.",
+        "argmax). The first `clf.predict` call includes the one-off trace. "
+        "*matmul GFLOP/s* is a 0.1 s float32 matrix-product check before "
+        "each round of calls (where recorded): this VM runs the same work at "
+        "two speeds up to ~2x apart.",
         "",
         "| network | sk_lenet s | eager s | tutorial s | sk_lenet / tutorial "
         "| sk_lenet / eager | all sk_lenet runs s | max abs proba diff "
-        "traced vs eager | same classes | load (1 min) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |",
+        "traced vs eager | same classes | load (1 min) | matmul GFLOP/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | --- |",
     ]
     for name, r in results.items():
         m = r["median"]
         runs = ", ".join(f"{t:.3f}" for t in r["times"]["sk_lenet"])
+        rates = r.get("matmul_gflops")
+        rate_cell = f"{min(rates):.0f}-{max(rates):.0f}" if rates else "-"
         lines.append(
             f"| {name} | **{m['sk_lenet']:.3f}** | {m['eager']:.3f} | "
             f"{m['tutorial']:.3f} | {m['sk_lenet'] / m['tutorial']:.2f} | "
             f"{m['sk_lenet'] / m['eager']:.2f} | {runs} | "
             f"{r['max_abs_proba_diff']:.1e} | {100 * r['same_classes']:.2f}% | "
-            f"{min(r['load'])}-{max(r['load'])} |"
+            f"{min(r['load'])}-{max(r['load'])} | {rate_cell} |"
         )
     target = results["LeNetClassifier"]["median"]["sk_lenet"]
     lines += [
