@@ -566,7 +566,7 @@ def bench_setup(setup, args, data_home, use_digits, first=0):
             "dtype_policy": args.dtype_policy,
             "processes": _processes(args),
             "title": spec["title"],
-            "mode": "quick" if args.quick else "full",
+            "mode": _mode(args),
             "data": source,
             "n_train": len(ytr),
             "n_test": len(yte),
@@ -607,6 +607,10 @@ _DEFAULTS = {"dtype_policy": "float32", "processes": "same"}
 
 def _processes(args):
     return "separate" if args.separate_processes else "same"
+
+
+def _mode(args):
+    return "quick" if args.quick else "full"
 
 
 def _field(e, key):
@@ -959,7 +963,7 @@ def main(argv=None):
     if not args.separate_processes:  # each child warms up its own TensorFlow
         _warm_up()
     stored = _stored(args.out) if args.add_runs else {}
-    mode = "quick" if args.quick else "full"
+    mode = _mode(args)
     rows = {
         s: stored.get(
             _key(
