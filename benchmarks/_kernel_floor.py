@@ -21,7 +21,6 @@ in float32 without faster kernels.  Writes the section "Kernel floor" of
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import statistics
 import sys
@@ -214,21 +213,18 @@ def main(argv=None):
     from sk_lenet._tf import quiet_import_tensorflow
 
     quiet_import_tensorflow()
-    from bench_tutorials import environment, write_section
+    from bench_tutorials import run_per_setup
 
-    out = Path(args.out)
-    doc = json.loads(out.read_text())
-    env = environment()
-    env["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    results = []
-    for setup in args.setups:
-        print(setup, flush=True)
-        results.append(floor(setup, doc, args.inner, args.repeats))
-        print(json.dumps({k: v for k, v in results[-1].items() if k != "kernels"}))
-    text = render(results, env)
-    raw = {"environment": env, "results": results}
-    write_section(out, SECTION, text, "kernel_floor", raw)
-    print(text)
+    doc = json.loads(Path(args.out).read_text())
+    run_per_setup(
+        args.setups,
+        lambda setup: floor(setup, doc, args.inner, args.repeats),
+        render,
+        args.out,
+        SECTION,
+        "kernel_floor",
+        lambda r: json.dumps({k: v for k, v in r.items() if k != "kernels"}),
+    )
     return 0
 
 

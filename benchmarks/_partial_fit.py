@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import os
 import statistics
 import sys
@@ -215,19 +214,18 @@ def main(argv=None):
     from sk_lenet._tf import quiet_import_tensorflow
 
     quiet_import_tensorflow()
-    from bench_tutorials import _warm_up, environment, write_section
+    from bench_tutorials import _warm_up, run_per_setup
 
     _warm_up()
-    env = environment()
-    env["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    results = []
-    for setup in args.setups:
-        results.append(bench(setup, args.calls, args.rounds))
-        print(setup, results[-1]["ms_per_call"], flush=True)
-    text = render(results, env)
-    raw = {"environment": env, "results": results}
-    write_section(Path(args.out), SECTION, text, "partial_fit", raw)
-    print(text)
+    run_per_setup(
+        args.setups,
+        lambda setup: bench(setup, args.calls, args.rounds),
+        render,
+        args.out,
+        SECTION,
+        "partial_fit",
+        lambda r: f"{r['setup']} {r['ms_per_call']}",
+    )
     return 0
 
 

@@ -18,7 +18,6 @@ Writes the section "Training step profile" of ``results/tutorials.json`` (or
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import glob
 import json
 import statistics
@@ -169,23 +168,20 @@ def main(argv=None):
     from sk_lenet._tf import quiet_import_tensorflow
 
     quiet_import_tensorflow()
-    from bench_tutorials import environment, write_section
+    from bench_tutorials import run_per_setup
 
-    env = environment()
-    env["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    results = []
-    for setup in args.setups:
-        results.append(profile(setup, args.steps, args.repeats))
-        r = results[-1]
-        print(
-            f"{setup}: wall {r['wall_ms_per_step']} ms/step, self "
-            f"{r['self_ms_per_step_total']} ms/step",
-            flush=True,
-        )
-    text = render(results, env, args.top)
-    raw = {"environment": env, "results": results}
-    write_section(Path(args.out), SECTION, text, "step_profile", raw)
-    print(text)
+    run_per_setup(
+        args.setups,
+        lambda setup: profile(setup, args.steps, args.repeats),
+        lambda results, env: render(results, env, args.top),
+        args.out,
+        SECTION,
+        "step_profile",
+        lambda r: (
+            f"{r['setup']}: wall {r['wall_ms_per_step']} ms/step, self "
+            f"{r['self_ms_per_step_total']} ms/step"
+        ),
+    )
     return 0
 
 

@@ -720,6 +720,26 @@ def merge_results(path, env, entries):
     return doc
 
 
+def run_per_setup(setups, measure, render, out, title, raw_key, progress):
+    """The shared run of the per-setup helpers (``_kernel_floor.py``,
+    ``_step_profile.py``, ``_partial_fit.py``): the dated environment, one
+    ``measure(setup)`` result per setup (``progress(result)`` printed after
+    each), then ``render(results, env)`` stored as section ``title`` with
+    the raw results under ``raw_key``."""
+    import datetime as dt
+
+    env = environment()
+    env["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    results = []
+    for setup in setups:
+        results.append(measure(setup))
+        print(progress(results[-1]), flush=True)
+    text = render(results, env)
+    raw = {"environment": env, "results": results}
+    write_section(Path(out), title, text, raw_key, raw)
+    print(text)
+
+
 def write_section(path, title, text, raw_key=None, raw=None):
     """Store a helper's ready-made markdown section (and its raw data) in the
     results JSON and regenerate the markdown next to it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -271,39 +272,44 @@ def test_relu_after_pool_trial_is_the_same_network(monkeypatch):
     )
 
 
-def test_step_profile_runs_and_writes_its_section(tmp_path, monkeypatch):
-    out = _helper_on_results_copy(
-        tmp_path,
-        "_step_profile.py",
-        *("--setups", "mlp_mnist", "--steps", "32", "--repeats", "1"),
-    )
+def _run_section_helper(tmp_path, monkeypatch, script, raw_key, args, *render_args):
+    """Run a per-setup helper on a results copy; check that its section is
+    what its raw results render to and reached the markdown; return those
+    results and the helper's module."""
+    out = _helper_on_results_copy(tmp_path, script, *args)
     doc = json.loads(out.read_text())
-    (row,) = doc["raw"]["step_profile"]["results"]
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    module = importlib.import_module(script.removesuffix(".py"))
+    raw = doc["raw"][raw_key]
+    text = module.render(raw["results"], raw["environment"], *render_args)
+    assert doc["sections"][module.SECTION] == text
+    assert module.SECTION in out.with_suffix(".md").read_text()
+    return raw["results"], module
+
+
+def test_step_profile_runs_and_writes_its_section(tmp_path, monkeypatch):
+    (row,), _ = _run_section_helper(
+        tmp_path,
+        monkeypatch,
+        "_step_profile.py",
+        "step_profile",
+        ("--setups", "mlp_mnist", "--steps", "32", "--repeats", "1"),
+        12,
+    )
     assert row["setup"] == "mlp_mnist" and row["wall_ms_per_step"] > 0
     # The profiler saw the network's matrix products (oneDNN's or Eigen's).
     assert any("MatMul" in op["op_type"] for op in row["ops"])
     assert all(op["self_ms_per_step"] >= 0 for op in row["ops"])
-    # The section is what its raw data renders to, and it reached the markdown.
-    monkeypatch.syspath_prepend(str(BENCH.parent))
-    import _step_profile
-
-    raw = doc["raw"]["step_profile"]
-    text = _step_profile.render(raw["results"], raw["environment"], 12)
-    assert doc["sections"][_step_profile.SECTION] == text
-    assert _step_profile.SECTION in out.with_suffix(".md").read_text()
 
 
 def test_partial_fit_benchmark_runs_and_writes_its_section(tmp_path, monkeypatch):
-    out = _helper_on_results_copy(
+    (row,), _partial_fit = _run_section_helper(
         tmp_path,
+        monkeypatch,
         "_partial_fit.py",
-        *("--setups", "mlp_mnist", "--calls", "2", "--rounds", "1"),
+        "partial_fit",
+        ("--setups", "mlp_mnist", "--calls", "2", "--rounds", "1"),
     )
-    doc = json.loads(out.read_text())
-    (row,) = doc["raw"]["partial_fit"]["results"]
-    monkeypatch.syspath_prepend(str(BENCH.parent))
-    import _partial_fit
-
     for trial in _partial_fit.TRIALS:
         (calls,) = (r[trial] for r in row["runs_s"])
         assert len(calls) == 2 and all(t > 0 for t in calls)
@@ -326,7 +332,3 @@ def test_partial_fit_benchmark_runs_and_writes_its_section(tmp_path, monkeypatch
         assert all(a is not b for a, b in zip(current(), shipped, strict=True))
         assert not cls._one_batch_as_dataset(None, [0], {})
     assert current() == shipped
-    raw = doc["raw"]["partial_fit"]
-    text = _partial_fit.render(raw["results"], raw["environment"])
-    assert doc["sections"][_partial_fit.SECTION] == text
-    assert _partial_fit.SECTION in out.with_suffix(".md").read_text()
