@@ -757,20 +757,18 @@ class ImageClassifierBase(KerasClassifier):
             )
         steps = epochs * -(-len(y) // self.batch_size)  # checked in fit
         self._choose_execution(steps)
-        if self._one_batch_as_dataset(y, kwargs):
-            # Keras' array pipeline costs ~60 ms per fit call, several times a
-            # small network's step; one ready batch costs a few.  It skips
-            # the shuffle, which within a single batch only reorders the sum
-            # of the loss: the same result up to float round-off.
-            data = (X, y) if sample_weight is None else (X, y, sample_weight)
-            X, y, sample_weight = tf.data.Dataset.from_tensors(data), None, None
-            kwargs["shuffle"] = False
         # Before the first trace, and again after unpickling or loading (which
         # rebuild Keras' own optimizer): same arithmetic, fewer ops per step.
         fuse_adam_updates(self.model_.optimizer)
         saved, self._fit_callbacks = self._fit_callbacks, callbacks
         try:
             with _seeded(None if self._seed_ is None else self._seed_ + initial_epoch):
+                # Built inside the seeded block: its shuffle takes its seed
+                # from TensorFlow's global seed.
+                dataset = self._training_dataset(X, y, sample_weight, kwargs)
+                if dataset is not None:
+                    X, y, sample_weight = dataset, None, None
+                    kwargs["shuffle"] = False
                 super()._fit_keras_model(
                     X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
                 )
@@ -783,16 +781,43 @@ class ImageClassifierBase(KerasClassifier):
             self._fit_callbacks = saved
         return self
 
-    def _one_batch_as_dataset(self, y: np.ndarray, fit_kwargs: dict) -> bool:
-        """Whether a fit can hand Keras its data as one ready batch.
+    def _training_dataset(self, X, y, sample_weight, fit_kwargs: dict):
+        """The training data as a ``tf.data`` pipeline, or None for Keras'.
 
-        Only where that changes nothing but float round-off: the data fits in
-        one batch, Keras is not asked to split it, and no layer draws random
-        numbers in training (a dropout mask follows the sample order, which
-        Keras' shuffle would have changed).
+        * Data that fits in one batch goes as that one ready batch: Keras'
+          array pipeline costs ~60 ms per fit call, several times a small
+          network's step, and its shuffle would only reorder the loss sum
+          (the same result up to float round-off).  Not where a layer draws
+          random numbers in training: a dropout mask follows the sample
+          order.
+        * Larger shuffled data goes through a pipeline that shuffles the
+          sample indices anew every epoch.  Under a global seed (any
+          ``random_state``) Keras' own shuffle repeats the first epoch's
+          order in every later epoch; this one draws a new order per epoch,
+          reproducibly from the seed, as an unseeded fit gets.
+        * Keras' pipeline otherwise: ``shuffle=False``, or Keras' own
+          ``class_weight`` or ``validation_split`` passed to ``fit``.
         """
-        if len(y) > self.batch_size or "validation_split" in fit_kwargs:
-            return False
+        if "class_weight" in fit_kwargs or "validation_split" in fit_kwargs:
+            return None
+        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+        if len(y) <= self.batch_size:
+            if not self._draws_no_random_numbers():
+                return None
+            return tf.data.Dataset.from_tensors(arrays)
+        if fit_kwargs.get("shuffle", self.shuffle) is not True:
+            return None
+        tensors = tuple(tf.convert_to_tensor(a) for a in arrays)
+        return (
+            tf.data.Dataset.range(len(y))
+            .shuffle(len(y), reshuffle_each_iteration=True)
+            .batch(self.batch_size)
+            .map(lambda idx: tuple(tf.gather(t, idx) for t in tensors))
+            .prefetch(tf.data.AUTOTUNE)
+        )
+
+    def _draws_no_random_numbers(self) -> bool:
+        """Whether no layer of the network draws random numbers in training."""
         return all(
             getattr(layer, "_seed_generators", None) == []
             for layer in self.model_._flatten_layers()
@@ -807,8 +832,9 @@ class ImageClassifierBase(KerasClassifier):
         a network's training and evaluation functions for every later fit,
         and with the network's variables and kernels in place the trace
         costs about one eager call, while each traced call after it is
-        faster (a one-batch LeNet-5 ``partial_fit``: ~75 ms traced, ~110 ms
-        eager).  A traced network stays traced.
+        faster (a one-batch LeNet-5 ``partial_fit`` through Keras' array
+        pipeline: ~75 ms traced, ~110 ms eager).  A traced network stays
+        traced.
         """
         model = self.model_
         if model.train_function is None:

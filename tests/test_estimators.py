@@ -563,22 +563,36 @@ def test_only_a_new_networks_first_small_fit_is_eager(small_digits):
 def test_one_batch_fits_match_keras_array_pipeline(small_digits, weighted, monkeypatch):
     # A fit whose data is one batch hands Keras a ready tf.data batch, skipping
     # Keras' shuffle (a reordered sum): the same training up to round-off.
+    import tensorflow as tf
+
     from sk_lenet.base import ImageClassifierBase
 
     X, _, y, _ = small_digits
     weights = np.linspace(0.5, 2.0, 32) if weighted else None
+    given = []
+    keras_fit = keras.Model.fit
+
+    def spy(model, x=None, *args, **kwargs):
+        given.append(type(x))
+        return keras_fit(model, x, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
 
     def train():
         clf = fast(LeNet5Classifier, epochs=2, activation="relu")
         clf.fit(X[:32], y[:32], sample_weight=weights)  # eager, one batch
         for start in (32, 64):  # traced
-            clf.partial_fit(X[start : start + 32], y[start : start + 32])
+            clf.partial_fit(
+                X[start : start + 32], y[start : start + 32], sample_weight=weights
+            )
         return clf
 
     fast_path = train()
-    assert fast_path._one_batch_as_dataset(y[:32], {})
-    monkeypatch.setattr(ImageClassifierBase, "_one_batch_as_dataset", lambda *a: False)
+    assert all(issubclass(kind, tf.data.Dataset) for kind in given)
+    monkeypatch.setattr(ImageClassifierBase, "_training_dataset", lambda *a: None)
+    given.clear()
     arrays = train()
+    assert given == [np.ndarray] * 3
     for w_fast, w_arrays in zip(
         fast_path.model_.get_weights(), arrays.model_.get_weights(), strict=True
     ):
@@ -592,11 +606,71 @@ def test_one_batch_fits_match_keras_array_pipeline(small_digits, weighted, monke
 def test_one_batch_shortcut_only_where_results_cannot_change(small_digits):
     X, _, y, _ = small_digits
     lenet5 = fast(LeNet5Classifier).fit(X, y)
-    assert lenet5._one_batch_as_dataset(y[:32], {})
-    assert not lenet5._one_batch_as_dataset(y[:33], {})  # two batches
-    assert not lenet5._one_batch_as_dataset(y[:32], {"validation_split": 0.5})
+    assert lenet5._training_dataset(X[:32], y[:32], None, {}) is not None
+    for kwargs in ({"validation_split": 0.5}, {"class_weight": {0: 2.0}}):
+        assert lenet5._training_dataset(X[:32], y[:32], None, kwargs) is None
     # Dropout's masks follow the sample order that Keras' shuffle sets.
-    assert not fast(DropoutCNNClassifier).fit(X, y)._one_batch_as_dataset(y[:32], {})
+    dropout = fast(DropoutCNNClassifier).fit(X, y)
+    assert dropout._training_dataset(X[:32], y[:32], None, {}) is None
+    # Keras' class_weight in a one-batch call that lacks classes: its tf.data
+    # lookup would fail on the labels above the largest key; arrays work.
+    lenet5.partial_fit(X[:32], y[:32], class_weight={0: 5.0})
+
+
+def test_seeded_fits_reshuffle_every_epoch(small_digits):
+    # Under a global seed Keras' own array shuffle repeats its first order in
+    # every epoch; sk_lenet's pipeline draws a new order per epoch, the same
+    # sequence of orders for the same seed.
+    from sk_lenet.base import _seeded
+
+    X, _, y, _ = small_digits
+    clf = fast(FeedForwardClassifier, batch_size=5).fit(X[:40], y[:40])
+    ids = np.arange(20)
+
+    def epoch_orders(seed):
+        with _seeded(seed):
+            data = clf._training_dataset(ids[:, None].astype("float32"), ids, None, {})
+        return [np.concatenate([batch[1].numpy() for batch in data]) for _ in range(3)]
+
+    first, again = epoch_orders(7), epoch_orders(7)
+    assert all(sorted(order) == ids.tolist() for order in first)
+    assert not np.array_equal(first[0], first[1])
+    assert not np.array_equal(first[1], first[2])
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    assert clf._training_dataset(X[:40], y[:40], None, {"shuffle": False}) is None
+
+
+def test_seeding_sets_what_keras_set_random_seed_sets():
+    # _seeded copies keras.utils.set_random_seed less TensorFlow's cache
+    # flush; if a Keras or TensorFlow release changes what seeding sets, the
+    # copy must follow.
+    import random
+
+    from keras.src.backend.common import global_state
+    from tensorflow.python.eager import context
+
+    from sk_lenet.base import _seeded
+
+    def state():
+        ctx = context.context()
+        return (
+            global_state.get_global_attribute("global_random_seed"),
+            random.random(),
+            np.random.random(),  # noqa: NPY002
+            ctx._seed,
+            [context.internal_operation_seed() for _ in range(3)],
+        )
+
+    with _seeded(11):
+        ours = state()
+    keras.utils.set_random_seed(11)
+    try:
+        assert state() == ours
+    finally:
+        import tensorflow as tf
+
+        tf.random.set_seed(None)
+        global_state.set_global_attribute("global_random_seed", None)
 
 
 class PlainKerasAdam(keras.optimizers.Adam):
