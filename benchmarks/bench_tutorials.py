@@ -732,6 +732,7 @@ def run_per_setup(setups, measure, render, out, title, raw_key, progress):
     env["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     results = []
     for setup in setups:
+        print(setup, "...", flush=True)
         results.append(measure(setup))
         print(progress(results[-1]), flush=True)
     text = render(results, env)
