@@ -808,11 +808,28 @@ class ImageClassifierBase(KerasClassifier):
         if fit_kwargs.get("shuffle", self.shuffle) is not True:
             return None
         tensors = tuple(tf.convert_to_tensor(a) for a in arrays)
+        n, size = len(y), self.batch_size
+        full = n // size * size
+
+        def batches(seed):  # one epoch: a permutation cut into batches
+            order = tf.random.experimental.stateless_shuffle(
+                tf.range(n, dtype=tf.int64), seed=seed
+            )
+            out = tf.data.Dataset.from_tensor_slices(
+                tf.reshape(order[:full], (-1, size))
+            )
+            if full < n:
+                out = out.concatenate(tf.data.Dataset.from_tensors(order[full:]))
+            return out
+
+        # A new seed pair per epoch, the sequence drawn from the global seed.
         return (
-            tf.data.Dataset.range(len(y))
-            .shuffle(len(y), reshuffle_each_iteration=True)
-            .batch(self.batch_size)
+            tf.data.Dataset.random(rerandomize_each_iteration=True)
+            .batch(2)
+            .take(1)
+            .flat_map(batches)
             .map(lambda idx: tuple(tf.gather(t, idx) for t in tensors))
+            .apply(tf.data.experimental.assert_cardinality(-(-n // size)))
             .prefetch(tf.data.AUTOTUNE)
         )
 
