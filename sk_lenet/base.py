@@ -235,12 +235,16 @@ def _seeded(seed: int | None):
     from keras.src.backend.common import global_state
     from keras.src.random import seed_generator
 
+    def set_keras_and_tf_seed(value):
+        # Keras' global seed (its SeedGenerator rebuilt from it) and TF's.
+        global_state.set_global_attribute("global_random_seed", value)
+        global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+        _set_tf_global_seed(value)
+
     py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-    global_state.set_global_attribute("global_random_seed", seed)
-    global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002
-    _set_tf_global_seed(seed)
+    set_keras_and_tf_seed(seed)
     # Keras draws layer seeds from the global `random` module, which other
     # threads may draw from meanwhile (a Dask worker's event loop does): give
     # Keras a generator of its own for the block.
@@ -254,9 +258,7 @@ def _seeded(seed: int | None):
             seed_generator.python_random = shared_random
         random.setstate(py_state)
         np.random.set_state(np_state)  # noqa: NPY002
-        _set_tf_global_seed(None)
-        global_state.set_global_attribute("global_random_seed", None)
-        global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+        set_keras_and_tf_seed(None)
 
 
 class ImageClassifierBase(KerasClassifier):
