@@ -60,27 +60,19 @@ def _choose_execution_before(self, steps):
 @contextlib.contextmanager
 def _as_before():
     """sk_lenet's seeding and choice of eager execution as they were."""
+    from unittest import mock
+
     import tensorflow as tf
 
     import sk_lenet.base as base
 
     cls = base.ImageClassifierBase
-    kept = (
-        base._set_tf_global_seed,
-        cls._choose_execution,
-        cls._training_dataset,
-    )
-    base._set_tf_global_seed = tf.random.set_seed
-    cls._choose_execution = _choose_execution_before
-    cls._training_dataset = lambda self, X, y, sample_weight, fit_kwargs: None
-    try:
+    with (
+        mock.patch.object(base, "_set_tf_global_seed", tf.random.set_seed),
+        mock.patch.object(cls, "_choose_execution", _choose_execution_before),
+        mock.patch.object(cls, "_training_dataset", lambda *args: None),
+    ):
         yield
-    finally:
-        (
-            base._set_tf_global_seed,
-            cls._choose_execution,
-            cls._training_dataset,
-        ) = kept
 
 
 def _one_round(setup, calls, X, y):
