@@ -11,7 +11,8 @@ products of a held-out split, where the setup scores one) is a lower bound
 on a float32 epoch with these kernels: it leaves out every elementwise op
 (bias, activation, pooling, dropout, loss, optimizer).  Divided by the
 tutorial code's measured fit time (the ``full/<setup>`` rows of
-``results/tutorials.json``), it is the smallest fit ratio sk_lenet could reach
+``results/tutorials.json``, or the ``+separate`` ones where a machine has
+only those), it is the smallest fit ratio sk_lenet could reach
 in float32 without faster kernels.  Writes the section "Kernel floor" of
 ``results/tutorials.json`` / ``tutorials.md``.
 
@@ -121,9 +122,15 @@ def _kernels(model, batch):
 def floor(setup, doc, inner, repeats):
     from bench_tutorials import make_estimator, random_pixels
 
-    row = doc["results"].get(f"full/{setup}")
-    if row is None:
-        raise SystemExit(f"no full/{setup} row in tutorials.json: run it first")
+    # The one-process float32 row, else the separate-process one (a results
+    # file of a machine that was only measured with --separate-processes).
+    key = next(
+        (k for k in (f"full/{setup}", f"full/{setup}+separate") if k in doc["results"]),
+        None,
+    )
+    if key is None:
+        raise SystemExit(f"no full/{setup} row in the results: run it first")
+    row = doc["results"][key]
     clf = make_estimator(setup, row["epochs"], 0)
     n_train = row["n_train"]
     n_held_out = round(n_train * clf._validation_split())
@@ -154,6 +161,7 @@ def floor(setup, doc, inner, repeats):
         "sk_epoch_s": round(sk_epoch_s, 2),
         "floor_ratio": round(epoch_s / peer_epoch_s, 2),
         "fit_ratio": row["fit_ratio"],
+        "row": key,
         "row_date": row["date"],
         "kernels": kernels,
     }

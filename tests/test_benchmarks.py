@@ -211,12 +211,12 @@ def test_time_to_99_section_renders_from_its_raw_runs(monkeypatch, results):
         assert sides == {"sk_lenet", "skorch"}
 
 
-def _helper_on_results_copy(tmp_path, script, *args):
+def _helper_on_results_copy(tmp_path, script, *args, results="tutorials.json"):
     """Run ``benchmarks/<script> *args --out`` on a copy of the committed
-    results (whose full rows it may read, whose markdown it regenerates) and
-    return the copy's path."""
+    ``results`` (whose full rows it may read, whose markdown it regenerates)
+    and return the copy's path."""
     out = tmp_path / "tutorials.json"
-    out.write_text((BENCH.parent / "results" / "tutorials.json").read_text())
+    out.write_text((BENCH.parent / "results" / results).read_text())
     proc = subprocess.run(
         [sys.executable, str(BENCH.parent / script), *args, "--out", str(out)],
         capture_output=True,
@@ -229,15 +229,23 @@ def _helper_on_results_copy(tmp_path, script, *args):
     return out
 
 
-def test_kernel_floor_runs_and_writes_its_section(tmp_path):
+# tutorials_intel.json has only separate-process rows: the floor falls back
+# to them.
+@pytest.mark.parametrize(
+    ("results", "row_suffix"),
+    [("tutorials.json", ""), ("tutorials_intel.json", "+separate")],
+)
+def test_kernel_floor_runs_and_writes_its_section(tmp_path, results, row_suffix):
     out = _helper_on_results_copy(
         tmp_path,
         "_kernel_floor.py",
         *("--setups", "lenet5", "mlp_mnist", "--inner", "1", "--repeats", "1"),
+        results=results,
     )
     rows = json.loads(out.read_text())["raw"]["kernel_floor"]["results"]
     assert [r["setup"] for r in rows] == ["lenet5", "mlp_mnist"]
     for r in rows:
+        assert r["row"] == f"full/{r['setup']}{row_suffix}"
         assert 0 < r["floor_epoch_s"] and 0 < r["floor_ratio"]
         # LeNet-5: 2 convolutions (the first without input gradient), 3 dense.
         assert len(r["kernels"]) == (14 if r["setup"] == "lenet5" else 8)
