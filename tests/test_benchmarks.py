@@ -194,7 +194,9 @@ def test_separate_processes_run_the_tutorial_with_tensorflow_defaults(tmp_path):
             assert r["matmul_gflops_before"] > 0 and r["matmul_gflops_after"] > 0
 
 
-@pytest.mark.parametrize("results", ["tutorials.json", "tutorials_zen3.json"])
+@pytest.mark.parametrize(
+    "results", ["tutorials.json", "tutorials_zen3.json", "tutorials_intel.json"]
+)
 def test_time_to_99_section_renders_from_its_raw_runs(monkeypatch, results):
     """The committed time-to-99% table is what its recorded runs give."""
     bench_dir = BENCH.parent
