@@ -120,14 +120,15 @@ def _kernels(model, batch):
 
 
 def floor(setup, doc, inner, repeats):
-    from bench_tutorials import make_estimator, random_pixels
+    from bench_tutorials import _key, make_estimator, random_pixels
 
     # The one-process float32 row, else the separate-process one (a results
     # file of a machine that was only measured with --separate-processes).
-    key = next(
-        (k for k in (f"full/{setup}", f"full/{setup}+separate") if k in doc["results"]),
-        None,
-    )
+    keys = [
+        _key({"mode": "full", "setup": setup, "processes": processes})
+        for processes in ("same", "separate")
+    ]
+    key = next((k for k in keys if k in doc["results"]), None)
     if key is None:
         raise SystemExit(f"no full/{setup} row in the results: run it first")
     row = doc["results"][key]
