@@ -10,9 +10,9 @@ of calling it.  Their sum times the steps of an epoch (plus the forward
 products of a held-out split, where the setup scores one) is a lower bound
 on a float32 epoch with these kernels: it leaves out every elementwise op
 (bias, activation, pooling, dropout, loss, optimizer).  Divided by the
-tutorial code's measured fit time (the ``full/<setup>`` rows of
-``results/tutorials.json``, or the ``+separate`` ones where a machine has
-only those), it is the smallest fit ratio sk_lenet could reach
+tutorial code's measured fit time (the newest of the ``full/<setup>`` and
+``full/<setup>+separate`` rows of ``results/tutorials.json``), it is the
+smallest fit ratio sk_lenet could reach
 in float32 without faster kernels.  Writes the section "Kernel floor" of
 ``results/tutorials.json`` / ``tutorials.md``.
 
@@ -122,15 +122,16 @@ def _kernels(model, batch):
 def floor(setup, doc, inner, repeats):
     from bench_tutorials import _key, make_estimator, random_pixels
 
-    # The one-process float32 row, else the separate-process one (a results
-    # file of a machine that was only measured with --separate-processes).
+    # The newest float32 row, one-process or separate-process: the floor is
+    # timed now, so it is compared with the machine's latest measurement.
     keys = [
         _key({"mode": "full", "setup": setup, "processes": processes})
         for processes in ("same", "separate")
     ]
-    key = next((k for k in keys if k in doc["results"]), None)
-    if key is None:
+    keys = [k for k in keys if k in doc["results"]]
+    if not keys:
         raise SystemExit(f"no full/{setup} row in the results: run it first")
+    key = max(keys, key=lambda k: doc["results"][k]["date"])
     row = doc["results"][key]
     clf = make_estimator(setup, row["epochs"], 0)
     n_train = row["n_train"]
@@ -168,6 +169,13 @@ def floor(setup, doc, inner, repeats):
     }
 
 
+def _row_label(r):
+    # Results from before 2026-12-02 name no row: they used one-process rows.
+    separate = r.get("row", "").endswith("+separate")
+    where = "separate processes" if separate else "one process"
+    return f"{where}, {r['row_date'][:10]}"
+
+
 def render(results, env):
     from bench_tutorials import cpu_cell
 
@@ -183,13 +191,15 @@ def render(results, env):
         "setup holds data out). Elementwise work (bias, activation, pooling, "
         "dropout, loss, optimizer) is left out, so *floor* is a lower bound on "
         "a float32 epoch with these kernels. *Peer epoch* and *sk_lenet epoch* "
-        "are the `full` rows above (fit time / epochs; the peer's includes the "
+        "are from the setup's newest float32 `full` row above, one-process or "
+        "separate-process (*row*; fit time / epochs; the peer's includes the "
         "test scoring its tutorial does). *floor ratio* = floor / peer epoch: "
         "the smallest float32 fit ratio these kernels allow.",
         "",
         "| setup | batch | steps/epoch | kernels per step ms | floor epoch s "
-        "| sk_lenet epoch s | peer epoch s | floor ratio | measured fit ratio |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| sk_lenet epoch s | peer epoch s | floor ratio | measured fit ratio "
+        "| row |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results:
         held_out = r["held_out_batches"]
@@ -200,7 +210,8 @@ def render(results, env):
             f"| {r['setup']}: {r['title']} | {r['batch_size']} | {steps}"
             f" | {r['step_kernels_ms']:.1f} | {r['floor_epoch_s']:.1f} | "
             f"{r['sk_epoch_s']:.1f} | {r['peer_epoch_s']:.1f} | "
-            f"**{r['floor_ratio']:.2f}** | {r['fit_ratio']:.2f} |"
+            f"**{r['floor_ratio']:.2f}** | {r['fit_ratio']:.2f} | "
+            f"{_row_label(r)} |"
         )
     lines += ["", "Per kernel (ms per training step):", ""]
     for r in results:
