@@ -44,6 +44,15 @@ def rss_mb():
 
 def tiny(**params):
     return LeNetClassifier(filters=(4, 8), dense_units=16, random_state=0, **params)
+
+def growth_per_run(train, runs=30, warm_up=3):
+    # Resident-set growth (MB) per train(seed), after warm-up runs.
+    for seed in range(warm_up):  # warm up TensorFlow's caches
+        train(seed)
+    before = rss_mb()
+    for seed in range(runs):
+        train(seed)
+    return (rss_mb() - before) / runs
 """
 
 
@@ -77,12 +86,9 @@ def test_grid_search_of_50_small_fits_keeps_memory_flat():
 def test_graph_compiled_fits_grow_memory_boundedly():
     result = _growth(
         """
-        for seed in range(3):  # warm up TensorFlow's caches
+        def train(seed):
             tiny(epochs=2, batch_size=8).set_params(random_state=seed).fit(X, y)
-        before = rss_mb()
-        for seed in range(30):
-            tiny(epochs=2, batch_size=8).set_params(random_state=seed).fit(X, y)
-        print(json.dumps({"per_fit": (rss_mb() - before) / 30}))
+        print(json.dumps({"per_fit": growth_per_run(train)}))
         """
     )
     assert result["per_fit"] < 2.5, result
@@ -99,12 +105,7 @@ def test_networks_trained_only_by_one_batch_calls_grow_memory_boundedly():
             clf = tiny(batch_size=32).set_params(random_state=seed)
             for _ in range(3):
                 clf.partial_fit(Xb, yb, classes=np.arange(5))
-        for seed in range(3):  # warm up TensorFlow's caches
-            train(seed)
-        before = rss_mb()
-        for seed in range(30):
-            train(seed)
-        print(json.dumps({"per_network": (rss_mb() - before) / 30}))
+        print(json.dumps({"per_network": growth_per_run(train)}))
         """
     )
     assert result["per_network"] < 2.5, result
