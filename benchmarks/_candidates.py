@@ -7,9 +7,9 @@ trains it for ``--epochs`` on full MNIST, changing one thing:
 
 * ``base``       sk_lenet today (numpy uint8 arrays, compile defaults);
 * ``estimator``  the real ``clf.fit`` (base plus scikeras' bookkeeping);
-* ``estimator_keras_shuffle``  the same with the data given to Keras as
-  arrays (Keras' own pipeline, whose seeded shuffle repeats the first
-  epoch's order), as ``clf.fit`` did until 2026-12-01;
+* ``estimator_keras_feed``  the same with the data given to Keras as
+  arrays (Keras' own ``tf.data`` feed, whose seeded shuffle repeats the
+  first epoch's order) in place of batches gathered inside the traced step;
 * ``tutorial``   float32 /255 in NumPy + one-hot + categorical_crossentropy;
 * ``spe8`` / ``spe32`` / ``spe128`` / ``spe469``
   ``compile(steps_per_execution=N)`` (469: a whole MNIST epoch per call);
@@ -136,9 +136,9 @@ def trial(name, model_name, data, epochs):
     clf = _estimator(model_name, epochs=epochs, validation_fraction=0.0)
     keras.utils.set_random_seed(0)
     t0 = time.perf_counter()
-    if name in ("estimator", "estimator_keras_shuffle"):
-        if name == "estimator_keras_shuffle":
-            clf._training_dataset = lambda X, y, sample_weight, fit_kwargs: None
+    if name in ("estimator", "estimator_keras_feed"):
+        if name == "estimator_keras_feed":
+            clf._batch_feed = lambda *args: None
         clf.fit(Xtr, ytr)
         m = clf.model_
         fit_s = time.perf_counter() - t0

@@ -70,7 +70,7 @@ def _as_before():
     with (
         mock.patch.object(base, "_set_tf_global_seed", tf.random.set_seed),
         mock.patch.object(cls, "_choose_execution", _choose_execution_before),
-        mock.patch.object(cls, "_training_dataset", lambda *args: None),
+        mock.patch.object(cls, "_batch_feed", lambda *args: None),
     ):
         yield
 

@@ -56,6 +56,7 @@ from sklearn.utils.validation import (
 from tensorflow.python.eager import context as tf_context
 
 from sk_lenet import _policies
+from sk_lenet._batches import GraphBatches, has_runner
 from sk_lenet._optimizers import fuse_adam_updates
 from sk_lenet._policies import DTYPE_POLICIES
 from sk_lenet.preprocessing import resolve_image_shape, rows_to_images
@@ -765,15 +766,22 @@ class ImageClassifierBase(KerasClassifier):
         saved, self._fit_callbacks = self._fit_callbacks, callbacks
         try:
             with _seeded(None if self._seed_ is None else self._seed_ + initial_epoch):
-                # Built inside the seeded block: its shuffle takes its seed
-                # from TensorFlow's global seed.
-                dataset = self._training_dataset(X, y, sample_weight, kwargs)
-                if dataset is not None:
-                    X, y, sample_weight = dataset, None, None
+                seed = None if self._seed_ is None else self._seed_ + initial_epoch
+                feed = self._batch_feed(X, y, sample_weight, kwargs, seed)
+                if feed is not None:
+                    X, y, sample_weight = feed.placeholder_dataset(), None, None
                     kwargs["shuffle"] = False
-                super()._fit_keras_model(
-                    X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
-                )
+                    keras_function, self.model_.train_function = (
+                        self.model_.train_function,
+                        feed,
+                    )
+                try:
+                    super()._fit_keras_model(
+                        X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
+                    )
+                finally:
+                    if feed is not None:
+                        self.model_.train_function = keras_function
         except KeyboardInterrupt:
             # Ctrl-C mid-fit: keep the network with the weights so far and the
             # epochs it completed in history_, so the estimator stays usable.
@@ -783,64 +791,30 @@ class ImageClassifierBase(KerasClassifier):
             self._fit_callbacks = saved
         return self
 
-    def _training_dataset(self, X, y, sample_weight, fit_kwargs: dict):
-        """The training data as a ``tf.data`` pipeline, or None for Keras'.
+    def _batch_feed(
+        self, X, y, sample_weight, fit_kwargs: dict, seed: int | None
+    ) -> GraphBatches | None:
+        """Batches gathered inside the traced step, or None for Keras' feed.
 
-        * Data that fits in one batch goes as that one ready batch: Keras'
-          array pipeline costs ~60 ms per fit call, several times a small
-          network's step, and its shuffle would only reorder the loss sum
-          (the same result up to float round-off).  Not where a layer draws
-          random numbers in training: a dropout mask follows the sample
-          order.
-        * Larger shuffled data goes through a pipeline that shuffles the
-          sample indices anew every epoch.  Under a global seed (any
-          ``random_state``) Keras' own shuffle repeats the first epoch's
-          order in every later epoch; this one draws a new order per epoch,
-          reproducibly from the seed, as an unseeded fit gets.
-        * Keras' pipeline otherwise: ``shuffle=False``, or Keras' own
-          ``class_weight`` or ``validation_split`` passed to ``fit``.
+        The training arrays go into the graph once per fit and each step
+        cuts its batch from them by index (:mod:`sk_lenet._batches`): no
+        ``tf.data`` hand-over per step.  The sample order is drawn anew
+        every epoch, reproducibly from ``seed`` (under a global seed Keras'
+        own array shuffle repeats the first epoch's order in every later
+        epoch).  Keras' own feed where it is asked for: ``shuffle`` other
+        than True or False, Keras' ``class_weight``, ``validation_split`` or
+        ``steps_per_epoch`` passed to ``fit``, or ``jit_compile``.
         """
-        if "class_weight" in fit_kwargs or "validation_split" in fit_kwargs:
+        shuffle = fit_kwargs.get("shuffle", self.shuffle)
+        keras_only = {"class_weight", "validation_split", "steps_per_epoch"}
+        if (
+            keras_only & fit_kwargs.keys()
+            or not isinstance(shuffle, bool | np.bool_)
+            or self.model_.jit_compile is True
+        ):
             return None
         arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-        if len(y) <= self.batch_size:
-            if not self._draws_no_random_numbers():
-                return None
-            return tf.data.Dataset.from_tensors(arrays)
-        if fit_kwargs.get("shuffle", self.shuffle) is not True:
-            return None
-        tensors = tuple(tf.convert_to_tensor(a) for a in arrays)
-        n, size = len(y), self.batch_size
-        full = n // size * size
-
-        def batches(seed):  # one epoch: a permutation cut into batches
-            order = tf.random.experimental.stateless_shuffle(
-                tf.range(n, dtype=tf.int64), seed=seed
-            )
-            out = tf.data.Dataset.from_tensor_slices(
-                tf.reshape(order[:full], (-1, size))
-            )
-            if full < n:
-                out = out.concatenate(tf.data.Dataset.from_tensors(order[full:]))
-            return out
-
-        # A new seed pair per epoch, the sequence drawn from the global seed.
-        return (
-            tf.data.Dataset.random(rerandomize_each_iteration=True)
-            .batch(2)
-            .take(1)
-            .flat_map(batches)
-            .map(lambda idx: tuple(tf.gather(t, idx) for t in tensors))
-            .apply(tf.data.experimental.assert_cardinality(-(-n // size)))
-            .prefetch(tf.data.AUTOTUNE)
-        )
-
-    def _draws_no_random_numbers(self) -> bool:
-        """Whether no layer of the network draws random numbers in training."""
-        return all(
-            getattr(layer, "_seed_generators", None) == []
-            for layer in self.model_._flatten_layers()
-        )
+        return GraphBatches(self.model_, arrays, self.batch_size, bool(shuffle), seed)
 
     def _choose_execution(self, steps: int) -> None:
         """Train eagerly or through a traced graph, with the same arithmetic.
@@ -856,7 +830,7 @@ class ImageClassifierBase(KerasClassifier):
         traced.
         """
         model = self.model_
-        if model.train_function is None:
+        if model.train_function is None and not has_runner(model):
             model.run_eagerly = steps <= _EAGER_MAX_STEPS
         elif model.run_eagerly:
             model.run_eagerly = False

@@ -341,12 +341,12 @@ def test_partial_fit_benchmark_runs_and_writes_its_section(tmp_path, monkeypatch
         return (
             base._set_tf_global_seed,
             cls._choose_execution,
-            cls._training_dataset,
+            cls._batch_feed,
         )
 
     shipped = current()
     with _partial_fit._as_before():
         assert cls._choose_execution is _partial_fit._choose_execution_before
         assert all(a is not b for a, b in zip(current(), shipped, strict=True))
-        assert cls._training_dataset(None, None, [0], None, {}) is None
+        assert cls._batch_feed(None, None, [0], None, {}, 0) is None
     assert current() == shipped

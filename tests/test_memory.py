@@ -12,7 +12,10 @@ process so that other tests' allocations do not blur the resident set:
   TensorFlow's C++ side).  About 1 MB where first measured, 1.92 MB on an
   AVX2 Zen 3 (the same before and after the 2026-12-01 change to seeding);
   on a Zen 4 on 2026-12-02, 1.93 MB per graph fit and 1.72 MB per network
-  trained by three one-batch calls.
+  trained by three one-batch calls; 1.60 MB per graph fit once batches were
+  gathered inside the graph (``sk_lenet/_batches.py`` nests the step in a
+  function of its own: inlined into the loop, its graphs stayed registered
+  after the network, 3.5 MB per fit).
   The bound asserted is 2.5 MB per fit: the ``"accuracy"`` metric string used
   to add ~2 MB more per fit (sk_lenet compiles an explicit metric object
   instead), and a leak of that size fails it on both machines.

@@ -1,0 +1,159 @@
+"""Training batches cut from the training arrays inside the traced step.
+
+Keras feeds ``fit`` through a ``tf.data`` iterator: every training step asks
+it for the next batch, and on a 2-core CPU that hand-over costs ~1 ms a step
+and, with the prefetching that Keras adds, puts whole fit calls into a mode
+where every step waits ~13 ms (``benchmarks/_candidates.py --trials
+estimator estimator_keras_feed``).  Here the training arrays go into the graph
+once per fit, as tensors, and each step gathers its batch from them by index,
+inside the same traced loop that runs ``steps_per_execution`` steps.  The
+step itself is Keras' ``model.train_step``; Keras' ``fit`` still runs the
+epochs, callbacks, progress bar, history and validation, and calls this
+object where it would call its own training function.
+"""
+
+from __future__ import annotations
+
+import sk_lenet._tf  # noqa: F401  (first: TensorFlow starts quietly)
+
+# isort: split
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+# Where a network keeps its step loops, set past Keras' attribute tracking
+# (as Keras keeps ``train_function``): they go when the network goes.
+_RUNNERS = "_sk_lenet_batch_runners"
+
+
+def has_runner(model: keras.Model) -> bool:
+    """Whether ``model`` has trained through a :class:`GraphBatches` loop."""
+    return bool(model.__dict__.get(_RUNNERS))
+
+
+class GraphBatches:
+    """Keras' training function for one fit, batches gathered in the graph.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The compiled network; its ``run_eagerly`` says whether the loop is
+        traced.
+    arrays : tuple of ndarray
+        ``(X, y)`` or ``(X, y, sample_weight)``, the same length.
+    batch_size : int
+        Samples per step; the last batch of an epoch takes the rest.
+    shuffle : bool
+        Draw a new sample order every epoch (else the arrays' order).
+    seed : int or None
+        Seed of the orders: the same seed, the same sequence of orders.
+
+    Attributes
+    ----------
+    num_batches : int
+        Steps per epoch.
+    """
+
+    def __init__(
+        self,
+        model: keras.Model,
+        arrays: tuple,
+        batch_size: int,
+        shuffle: bool,
+        seed: int | None,
+    ) -> None:
+        self._model = model
+        self._tensors = tuple(tf.convert_to_tensor(a) for a in arrays)
+        self._n = len(arrays[0])
+        self._size = int(batch_size)
+        self.num_batches = -(-self._n // self._size)
+        self._rng = np.random.default_rng(seed) if shuffle else None
+        self._position = 0  # the next step within the epoch
+        self._order = None
+        self._run = _runner(model, self._tensors, self._size)
+
+    def placeholder_dataset(self) -> tf.data.Dataset:
+        """What Keras' ``fit`` iterates: one batch repeated, never read.
+
+        It gives Keras the number of steps per epoch and the batch structure;
+        no background thread, since nothing is prefetched.
+        """
+        first = tuple(t[: self._size] for t in self._tensors)
+        options = tf.data.Options()
+        options.autotune.enabled = False
+        options.experimental_optimization.inject_prefetch = False
+        return (
+            tf.data.Dataset.from_tensors(first)
+            .repeat(self.num_batches)
+            .with_options(options)
+        )
+
+    def draw_order(self) -> np.ndarray:
+        """The sample order of the next epoch (called once per epoch)."""
+        if self._rng is None:
+            return np.arange(self._n)
+        return self._rng.permutation(self._n)
+
+    def __call__(self, iterator) -> dict:
+        """Run the next ``steps_per_execution`` steps; Keras' logs of the last."""
+        del iterator  # Keras' iterator over the placeholder batches
+        if self._position == 0:
+            self._order = tf.constant(self.draw_order(), tf.int64)
+        left = self.num_batches - self._position
+        count = min(int(self._model.steps_per_execution), left)
+        logs = self._run(
+            self._tensors,
+            self._order,
+            tf.constant(self._position, tf.int64),
+            tf.constant(count, tf.int64),
+        )
+        self._position = (self._position + count) % self.num_batches
+        return logs
+
+
+def _runner(model: keras.Model, tensors: tuple, size: int):
+    """The loop of ``count`` steps from step ``start``: traced once per network.
+
+    Eager networks (``run_eagerly``) run the same loop without tracing.
+    """
+    eager = bool(model.run_eagerly)
+    specs = tuple(tf.TensorSpec((None, *t.shape[1:]), t.dtype) for t in tensors)
+    key = (eager, size, specs)
+    runners = model.__dict__.setdefault(_RUNNERS, {})
+    if key in runners:
+        return runners[key]
+
+    train_step = model.train_step
+    if not eager:
+        # The step as a function of its own, called from the loop (as Keras
+        # nests it): TensorFlow then drops the loop's graphs with the network;
+        # inlined, they stayed registered after it, ~1.7 MB a network.
+        train_step = tf.function(train_step, input_signature=(specs,), autograph=False)
+
+    def step(tensors, order, i):
+        idx = order[i * size : (i + 1) * size]
+        return train_step(tuple(tf.gather(t, idx) for t in tensors))
+
+    def run(tensors, order, start, count):
+        logs = step(tensors, order, start)
+        _, logs = tf.while_loop(
+            lambda i, _: i < start + count,
+            lambda i, _: (i + 1, step(tensors, order, i)),
+            (start + 1, logs),
+        )
+        return logs
+
+    if not eager:
+        run = tf.function(
+            run,
+            input_signature=(
+                specs,
+                tf.TensorSpec((None,), tf.int64),
+                tf.TensorSpec((), tf.int64),
+                tf.TensorSpec((), tf.int64),
+            ),
+            autograph=False,
+        )
+    runners[key] = run
+    return run
