@@ -201,8 +201,9 @@ def _set_tf_global_seed(seed: int | None) -> None:
     is instantiated and optimized again on its next call: ~0.1-0.2 s per
     seeded fit, more than a one-batch ``partial_fit`` itself takes.  The
     flush only restarts eager *stateful* random ops, which a fit does not
-    use (Keras draws with stateless ops; each fit's ``tf.data`` shuffle is a
-    new op, seeded from the global seed when it is built), so the seeds ops
+    use (Keras draws with stateless ops; sample orders come from NumPy,
+    seeded per fit in ``_batch_feed``, or where Keras' own feed is used, from
+    a ``tf.data`` shuffle seeded when it is built), so the seeds ops
     get are the same as with ``tf.random.set_seed``.  The cache is emptied
     where a new network is built instead (``_build_keras_model``), which
     keeps memory flat over many fits.  Falls back to ``tf.random.set_seed``
