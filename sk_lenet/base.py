@@ -766,8 +766,8 @@ class ImageClassifierBase(KerasClassifier):
         fuse_adam_updates(self.model_.optimizer)
         saved, self._fit_callbacks = self._fit_callbacks, callbacks
         try:
-            with _seeded(None if self._seed_ is None else self._seed_ + initial_epoch):
-                seed = None if self._seed_ is None else self._seed_ + initial_epoch
+            seed = None if self._seed_ is None else self._seed_ + initial_epoch
+            with _seeded(seed):
                 feed = self._batch_feed(X, y, sample_weight, kwargs, seed)
                 if feed is not None:
                     X, y, sample_weight = feed.placeholder_dataset(), None, None
