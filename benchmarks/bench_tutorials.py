@@ -44,15 +44,22 @@ import sys
 import time
 from pathlib import Path
 
-from sk_lenet._policies import _BF16_FLAGS, DTYPE_POLICIES, cpu_fields
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
 # The environment this run was started with, before sk_lenet sets
 # TF_ENABLE_ONEDNN_OPTS: with --separate-processes the tutorial code's
 # process gets it as it is, as the tutorial's own script would.
 _LAUNCH_ENV = dict(os.environ)
+
+from sk_lenet._policies import _BF16_FLAGS, DTYPE_POLICIES, cpu_fields  # noqa: E402
+
+# ``import sk_lenet`` chooses oneDNN for whatever TensorFlow loads after it.
+# Leave that choice to sk_lenet's estimators (they set it when they load
+# TensorFlow), so that the tutorial code, which loads TensorFlow itself, runs
+# with TensorFlow's own default in its process.
+if "TF_ENABLE_ONEDNN_OPTS" not in _LAUNCH_ENV:
+    os.environ.pop("TF_ENABLE_ONEDNN_OPTS", None)
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
 # setup -> what the tutorial does
 SETUPS = {

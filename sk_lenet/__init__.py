@@ -12,9 +12,17 @@ LeNetClassifier()
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if "tensorflow" not in sys.modules:
+    # TensorFlow reads this once, when it loads: set it now, so that it also
+    # applies where the user's own ``import tensorflow`` (or ``keras``) comes
+    # after ``import sk_lenet`` and before the first estimator (see _tf.py).
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 _LAZY = {
     "DropoutCNNClassifier": "sk_lenet.models",

@@ -14,16 +14,20 @@ the CPUs measured (the dropout CNN's 3x3 convolutions gain nothing on an AVX2
 Zen 3; ``benchmarks/results/``), with the same results up to float
 round-off.  ``TF_ENABLE_ONEDNN_OPTS=0`` keeps them off.  Like every
 TensorFlow start-up setting, this only applies when sk_lenet is imported
-before TensorFlow.
+before TensorFlow (``import sk_lenet`` sets it without loading TensorFlow);
+where TensorFlow came first and left them off, the first fit warns once
+(``warn_if_onednn_missed``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import platform
 import re
 import sys
 import tempfile
+import warnings
 
 _NOISE = re.compile(
     r"All log messages before absl::InitializeLog"
@@ -52,6 +56,46 @@ class _DropRetracingWarning(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "triggered tf.function retracing" not in record.getMessage()
+
+
+_onednn_warned = False
+
+
+def onednn_missed() -> bool:
+    """Whether TensorFlow runs without its oneDNN kernels only because it was
+    imported before sk_lenet: nobody chose (``TF_ENABLE_ONEDNN_OPTS`` is
+    unset), TensorFlow's own default left them off, and its build has them
+    (Linux or Windows on x86-64).  False where that cannot be told."""
+    if "TF_ENABLE_ONEDNN_OPTS" in os.environ:
+        return False
+    if sys.platform not in ("linux", "win32") or platform.machine().lower() not in (
+        "x86_64",
+        "amd64",
+    ):
+        return False
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+
+        return not _pywrap_util_port.IsMklEnabled()
+    except (ImportError, AttributeError):  # a TensorFlow without that probe
+        return False
+
+
+def warn_if_onednn_missed(stacklevel: int = 2) -> None:
+    """Warn, once per process, where :func:`onednn_missed`."""
+    global _onednn_warned
+    if _onednn_warned or not onednn_missed():
+        return
+    _onednn_warned = True
+    warnings.warn(
+        "TensorFlow was imported before sk_lenet and left its oneDNN kernels "
+        "off on this CPU, so training runs up to ~3x slower (LeNet-5 on an "
+        "AVX2 CPU). Import sk_lenet before tensorflow or keras, or set "
+        "TF_ENABLE_ONEDNN_OPTS=1 in the environment before Python starts "
+        "(TF_ENABLE_ONEDNN_OPTS=0 keeps them off and silences this warning).",
+        UserWarning,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def quiet_import_tensorflow() -> None:

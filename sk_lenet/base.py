@@ -59,6 +59,7 @@ from sk_lenet import _policies
 from sk_lenet._batches import GraphBatches, has_runner
 from sk_lenet._optimizers import fuse_adam_updates
 from sk_lenet._policies import DTYPE_POLICIES
+from sk_lenet._tf import warn_if_onednn_missed
 from sk_lenet.preprocessing import resolve_image_shape, rows_to_images
 
 __all__ = ["ImageClassifierBase"]
@@ -696,6 +697,7 @@ class ImageClassifierBase(KerasClassifier):
                 f"dtype_policy must be one of {', '.join(map(repr, DTYPE_POLICIES))}; "
                 f"got {self.dtype_policy!r}."
             )
+        warn_if_onednn_missed(stacklevel=3)
         if (
             self.dtype_policy == "mixed_bfloat16"
             and _policies.cpu_has_native_bf16() is False
