@@ -64,8 +64,9 @@ _onednn_warned = False
 def onednn_missed() -> bool:
     """Whether TensorFlow runs without its oneDNN kernels only because it was
     imported before sk_lenet: nobody chose (``TF_ENABLE_ONEDNN_OPTS`` is
-    unset), TensorFlow's own default left them off, and its build has them
-    (Linux or Windows on x86-64).  False where that cannot be told."""
+    unset), TensorFlow's own default left them off, its build has them
+    (Linux or Windows on x86-64) and no GPU trains instead.  False where that
+    cannot be told."""
     if "TF_ENABLE_ONEDNN_OPTS" in os.environ:
         return False
     if sys.platform not in ("linux", "win32") or platform.machine().lower() not in (
@@ -76,9 +77,13 @@ def onednn_missed() -> bool:
     try:
         from tensorflow.python.util import _pywrap_util_port
 
-        return not _pywrap_util_port.IsMklEnabled()
+        if _pywrap_util_port.IsMklEnabled():
+            return False
     except (ImportError, AttributeError):  # a TensorFlow without that probe
         return False
+    import tensorflow as tf
+
+    return not tf.config.list_logical_devices("GPU")
 
 
 def warn_if_onednn_missed(stacklevel: int = 2) -> None:

@@ -271,6 +271,7 @@ def test_tensorflow_imported_first_warns_where_onednn_is_off():
 
 
 def test_onednn_warning_only_where_nobody_chose(monkeypatch):
+    import tensorflow as tf
     from tensorflow.python.util import _pywrap_util_port
 
     from sk_lenet import _tf
@@ -288,6 +289,10 @@ def test_onednn_warning_only_where_nobody_chose(monkeypatch):
     monkeypatch.setattr(_tf.platform, "machine", lambda: "AMD64")
     monkeypatch.setattr(_tf.sys, "platform", "win32")
     assert _tf.onednn_missed()
+    gpus = ["/device:GPU:0"]
+    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: gpus)
+    assert not _tf.onednn_missed()  # the network trains on the GPU
+    gpus.clear()
     monkeypatch.setattr(_tf, "_onednn_warned", False)
     with pytest.warns(UserWarning, match="TF_ENABLE_ONEDNN_OPTS=1") as caught:
         _tf.warn_if_onednn_missed()
