@@ -12,7 +12,11 @@ one process, ``--reps`` calls of:
   ``model.predict(batch_size=128)`` and ``argmax``.
 
 It checks that the traced and eager probabilities agree to float round-off
-and that the predicted classes are the same, then writes the section
+and that the predicted classes are the same.  It also times, alone, each
+convolution and matrix product of the network's forward pass at the batch
+shape ``predict`` uses (``_kernel_floor.py``'s timing), times the number of
+batches: no float32 predict with these kernels can be faster than that
+*forward kernel floor*.  Then it writes the section
 "Predict latency" of ``results/tutorials.json`` / ``tutorials.md``.
 
     SCIKIT_LEARN_DATA=/tmp/openml_home python benchmarks/_predict.py --reps 7
@@ -78,7 +82,10 @@ def bench(name, Xtr, ytr, Xte, yte, reps):
         loads.append(round(os.getloadavg()[0], 2))
     traced = clf.predict_proba(Xte)
     untraced = eager()
+    floor_s, kernels = forward_floor(clf, len(Xte))
     return {
+        "forward_floor_s": floor_s,
+        "forward_kernels": kernels,
         "times": times,
         "median": {k: statistics.median(v) for k, v in times.items()},
         "max_abs_proba_diff": float(np.abs(traced - untraced).max()),
@@ -86,6 +93,30 @@ def bench(name, Xtr, ytr, Xte, yte, reps):
         "accuracy": float(np.mean(clf.predict(Xte) == yte)),
         "load": loads,
         "matmul_gflops": gflops,
+    }
+
+
+def forward_floor(clf, n_images):
+    """Seconds the forward kernels alone take for ``n_images``, and each kernel.
+
+    The batches are the ones ``predict`` cuts (``n_images`` split into
+    chunks of nearly equal size, at most ``max(batch_size, 2048)`` each).
+    """
+    from _kernel_floor import _kernels, _time_kernel
+
+    from sk_lenet.base import _PREDICT_CHUNK
+
+    chunks = -(-n_images // max(int(clf.batch_size), _PREDICT_CHUNK))
+    size = -(-n_images // chunks)
+    kernels = []
+    for name, fn, args in _kernels(clf.model_, size):
+        if name.endswith("forward"):
+            s = _time_kernel(fn, args, inner=5, repeats=5) * chunks
+            kernels.append({"kernel": name, "s": round(s, 4)})
+    return sum(k["s"] for k in kernels), {
+        "batch": size,
+        "batches": chunks,
+        "kernels": kernels,
     }
 
 
@@ -107,31 +138,52 @@ def render(results, env):
         "argmax). The first `clf.predict` call includes the one-off trace. "
         "*matmul GFLOP/s* is a 0.1 s float32 matrix-product check before "
         "each round of calls (where recorded): this VM runs the same work at "
-        "two speeds up to ~2x apart.",
+        "two speeds up to ~2x apart. *forward kernels alone s* (where "
+        "recorded) is the floor: each convolution and matrix product of the "
+        "forward pass timed alone at `predict`'s batch shape, summed over the "
+        "batches of the 10000 images.",
         "",
         "| network | sk_lenet s | eager s | tutorial s | sk_lenet / tutorial "
         "| sk_lenet / eager | all sk_lenet runs s | max abs proba diff "
-        "traced vs eager | same classes | load (1 min) | matmul GFLOP/s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | --- |",
+        "traced vs eager | same classes | load (1 min) | matmul GFLOP/s "
+        "| forward kernels alone s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | --- "
+        "| ---: |",
     ]
     for name, r in results.items():
         m = r["median"]
         runs = ", ".join(f"{t:.3f}" for t in r["times"]["sk_lenet"])
         rates = r.get("matmul_gflops")
         rate_cell = f"{min(rates):.0f}-{max(rates):.0f}" if rates else "-"
+        floor_s = r.get("forward_floor_s")
+        floor_cell = f"{floor_s:.3f}" if floor_s is not None else "-"
         lines.append(
             f"| {name} | **{m['sk_lenet']:.3f}** | {m['eager']:.3f} | "
             f"{m['tutorial']:.3f} | {m['sk_lenet'] / m['tutorial']:.2f} | "
             f"{m['sk_lenet'] / m['eager']:.2f} | {runs} | "
             f"{r['max_abs_proba_diff']:.1e} | {100 * r['same_classes']:.2f}% | "
-            f"{min(r['load'])}-{max(r['load'])} | {rate_cell} |"
+            f"{min(r['load'])}-{max(r['load'])} | {rate_cell} | {floor_cell} |"
         )
-    target = results["LeNetClassifier"]["median"]["sk_lenet"]
+    lenet = results["LeNetClassifier"]
+    target = lenet["median"]["sk_lenet"]
     lines += [
         "",
         f"Target (issue 5): LeNetClassifier.predict on 10000 images <= 1 s; "
         f"measured median {target:.3f} s: {'met' if target <= 1 else 'NOT met'}.",
     ]
+    floor_s = lenet.get("forward_floor_s")
+    if floor_s is not None:
+        info = lenet["forward_kernels"]
+        parts = ", ".join(f"{k['kernel']} {k['s']:.3f} s" for k in info["kernels"])
+        verdict = (
+            "so no float32 predict with these kernels can meet the target here"
+            if floor_s > 1
+            else "below the target"
+        )
+        lines.append(
+            f"Its forward kernels alone, {info['batches']} batches of "
+            f"{info['batch']}: {floor_s:.3f} s ({parts}), {verdict}."
+        )
     return "\n".join(lines)
 
 

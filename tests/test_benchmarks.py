@@ -356,3 +356,25 @@ def test_partial_fit_benchmark_runs_and_writes_its_section(tmp_path, monkeypatch
         assert all(a is not b for a, b in zip(current(), shipped, strict=True))
         assert cls._batch_feed(None, None, [0], None, {}, 0) is None
     assert current() == shipped
+
+
+def test_predict_forward_floor_times_the_batches_predict_cuts(monkeypatch):
+    # The floor must time the forward products only, at predict's own batches.
+    import numpy as np
+
+    from sk_lenet import LeNet5Classifier
+
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    import _predict
+
+    X = np.random.default_rng(0).integers(0, 256, (64, 28, 28, 1), dtype=np.uint8)
+    clf = LeNet5Classifier(epochs=1, random_state=0).fit(X, np.arange(64) % 10)
+    floor_s, info = _predict.forward_floor(clf, 4100)
+    # predict splits 4100 images into 3 chunks of at most 2048: 1367 each.
+    assert (info["batches"], info["batch"]) == (3, 1367)
+    names = [k["kernel"] for k in info["kernels"]]
+    assert len(names) == 5 and all(n.endswith("forward") for n in names)
+    layers = [layer.name for layer in clf.model_.layers]
+    assert [n.split()[0] for n in names] == layers[3:4] + layers[5:6] + layers[8:]
+    assert floor_s == pytest.approx(sum(k["s"] for k in info["kernels"]))
+    assert all(k["s"] > 0 for k in info["kernels"])
