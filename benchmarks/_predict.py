@@ -99,15 +99,13 @@ def bench(name, Xtr, ytr, Xte, yte, reps):
 def forward_floor(clf, n_images):
     """Seconds the forward kernels alone take for ``n_images``, and each kernel.
 
-    The batches are the ones ``predict`` cuts (``n_images`` split into
-    chunks of nearly equal size, at most ``max(batch_size, 2048)`` each).
+    The batches are the ones ``predict`` cuts, each timed at the largest.
     """
+    import numpy as np
     from _kernel_floor import _kernels, _time_kernel
 
-    from sk_lenet.base import _PREDICT_CHUNK
-
-    chunks = -(-n_images // max(int(clf.batch_size), _PREDICT_CHUNK))
-    size = -(-n_images // chunks)
+    sizes = [len(c) for c in clf._predict_chunks(np.arange(n_images))]
+    chunks, size = len(sizes), max(sizes)
     kernels = []
     for name, fn, args in _kernels(clf.model_, size):
         if name.endswith("forward"):

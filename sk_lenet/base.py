@@ -874,13 +874,22 @@ class ImageClassifierBase(KerasClassifier):
         if kwargs:
             return self.model_.predict(X, verbose=self.verbose, **kwargs)
         forward = _forward_pass(self.model_, X)
-        # Chunks of (nearly) equal size: each new batch shape costs oneDNN a
-        # new set of kernels on its first call.
-        step = max(int(self.batch_size or 0), _PREDICT_CHUNK)
-        chunks = np.array_split(X, -(-len(X) // step))
         return np.concatenate(
-            [keras.ops.convert_to_numpy(forward(chunk)) for chunk in chunks]
+            [
+                keras.ops.convert_to_numpy(forward(chunk))
+                for chunk in self._predict_chunks(X)
+            ]
         )
+
+    def _predict_chunks(self, X) -> list:
+        """``X`` cut into the batches the network predicts on.
+
+        Chunks of (nearly) equal size, at most ``max(batch_size, 2048)``:
+        each new batch shape costs oneDNN a new set of kernels on its first
+        call.
+        """
+        step = max(int(self.batch_size or 0), _PREDICT_CHUNK)
+        return np.array_split(X, -(-len(X) // step))
 
     def predict_proba(self, X: ArrayLike, **kwargs) -> np.ndarray:
         """Class probabilities for ``X``.
