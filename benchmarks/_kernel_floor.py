@@ -55,17 +55,20 @@ def _time_kernel(fn, args, inner, repeats):
     return statistics.median(times)
 
 
-def _conv_kernels(layer, batch, rand, first):
+def _conv_kernels(layer, batch, rand, first, forward_only=False):
     import tensorflow as tf
 
     x_shape = (batch, *layer.input.shape[1:])
     w_shape = tuple(layer.kernel.shape)
     pad, strides = layer.padding.upper(), [1, *layer.strides, 1]
     x, w = rand(*x_shape), rand(*w_shape)
-    dy = rand(*tf.nn.conv2d(x, w, strides, pad).shape)
     tag = f"{layer.name} {x_shape[1:]}x{w_shape}"
+    forward = (f"{tag} forward", lambda x, w: tf.nn.conv2d(x, w, strides, pad), (x, w))
+    if forward_only:
+        return [forward]
+    dy = rand(*tf.nn.conv2d(x, w, strides, pad).shape)
     kernels = [
-        (f"{tag} forward", lambda x, w: tf.nn.conv2d(x, w, strides, pad), (x, w)),
+        forward,
         (
             f"{tag} weight gradient",
             lambda x, dy: tf.compat.v1.nn.conv2d_backprop_filter(
@@ -82,24 +85,30 @@ def _conv_kernels(layer, batch, rand, first):
     return kernels[:2] if first else kernels
 
 
-def _dense_kernels(layer, batch, rand, first):
+def _dense_kernels(layer, batch, rand, first, forward_only=False):
     import tensorflow as tf
 
     n_in, n_out = layer.kernel.shape
-    x, w, dy = rand(batch, n_in), rand(n_in, n_out), rand(batch, n_out)
+    x, w = rand(batch, n_in), rand(n_in, n_out)
     tag = f"{layer.name} {n_in}x{n_out}"
+    forward = (f"{tag} forward", lambda x, w: x @ w, (x, w))
+    if forward_only:
+        return [forward]
+    dy = rand(batch, n_out)
     kernels = [
-        (f"{tag} forward", lambda x, w: x @ w, (x, w)),
+        forward,
         (f"{tag} weight gradient", lambda x, dy: tf.transpose(x) @ dy, (x, dy)),
         (f"{tag} input gradient", lambda w, dy: dy @ tf.transpose(w), (w, dy)),
     ]
     return kernels[:2] if first else kernels
 
 
-def _kernels(model, batch):
+def _kernels(model, batch, forward_only=False):
     """(name, fn, args) of the products of one training step, in layer order.
 
-    The first layer needs no input gradient: its input is the data.
+    The first layer needs no input gradient: its input is the data.  With
+    ``forward_only``, only the forward products (an inference pass), and no
+    gradient tensors are made.
     """
     import keras
     import numpy as np
@@ -113,9 +122,9 @@ def _kernels(model, batch):
     out = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.Conv2D):
-            out += _conv_kernels(layer, batch, rand, first=not out)
+            out += _conv_kernels(layer, batch, rand, not out, forward_only)
         elif isinstance(layer, keras.layers.Dense):
-            out += _dense_kernels(layer, batch, rand, first=not out)
+            out += _dense_kernels(layer, batch, rand, not out, forward_only)
     return out
 
 

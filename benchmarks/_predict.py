@@ -107,10 +107,9 @@ def forward_floor(clf, n_images):
     sizes = [len(c) for c in clf._predict_chunks(np.arange(n_images))]
     chunks, size = len(sizes), max(sizes)
     kernels = []
-    for name, fn, args in _kernels(clf.model_, size):
-        if name.endswith("forward"):
-            s = _time_kernel(fn, args, inner=5, repeats=5) * chunks
-            kernels.append({"kernel": name, "s": round(s, 4)})
+    for name, fn, args in _kernels(clf.model_, size, forward_only=True):
+        s = _time_kernel(fn, args, inner=5, repeats=5) * chunks
+        kernels.append({"kernel": name, "s": round(s, 4)})
     return sum(k["s"] for k in kernels), {
         "batch": size,
         "batches": chunks,

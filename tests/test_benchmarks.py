@@ -380,3 +380,9 @@ def test_predict_forward_floor_times_the_batches_predict_cuts(monkeypatch):
     assert [n.split()[0] for n in names] == layers
     assert floor_s == pytest.approx(sum(k["s"] for k in info["kernels"]))
     assert all(k["s"] > 0 for k in info["kernels"])
+    # forward_only builds no gradient tensors and keeps the same products.
+    import _kernel_floor
+
+    full = [k[0] for k in _kernel_floor._kernels(clf.model_, 8)]
+    forward = [k[0] for k in _kernel_floor._kernels(clf.model_, 8, forward_only=True)]
+    assert forward == [n for n in full if n.endswith("forward")] == names
