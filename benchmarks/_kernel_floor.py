@@ -66,7 +66,7 @@ def _conv_kernels(layer, batch, rand, first, forward_only=False):
     forward = (f"{tag} forward", lambda x, w: tf.nn.conv2d(x, w, strides, pad), (x, w))
     if forward_only:
         return [forward]
-    dy = rand(*tf.nn.conv2d(x, w, strides, pad).shape)
+    dy = rand(*layer.compute_output_shape(x_shape))
     kernels = [
         forward,
         (
@@ -122,9 +122,13 @@ def _kernels(model, batch, forward_only=False):
     out = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.Conv2D):
-            out += _conv_kernels(layer, batch, rand, not out, forward_only)
+            out += _conv_kernels(
+                layer, batch, rand, first=not out, forward_only=forward_only
+            )
         elif isinstance(layer, keras.layers.Dense):
-            out += _dense_kernels(layer, batch, rand, not out, forward_only)
+            out += _dense_kernels(
+                layer, batch, rand, first=not out, forward_only=forward_only
+            )
     return out
 
 
