@@ -112,13 +112,13 @@ def main():
     if args.driver:
         return driver(args)
 
-    from sk_lenet._tf import quiet_import_tensorflow
+    # sk_lenet before Keras (it chooses oneDNN), TensorFlow quietly.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import sk_lenet  # isort: skip
 
-    quiet_import_tensorflow()
     import keras
     import numpy as np
 
-    import sk_lenet
     from sk_lenet.datasets import fetch_mnist
 
     Xtr, ytr = fetch_mnist(subset="train", as_images=True, return_X_y=True)
@@ -314,9 +314,7 @@ def driver(args):
     sys.path.insert(0, str(HERE))
     from bench_tutorials import environment, write_section
 
-    from sk_lenet._tf import quiet_import_tensorflow
-
-    quiet_import_tensorflow()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if not Path(args.data).exists():
         subprocess.run(
             [sys.executable, str(HERE / "_skorch_peer.py"), "--dump", args.data],

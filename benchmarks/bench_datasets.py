@@ -127,7 +127,7 @@ def series(code: str, env: dict, repeats: int, setup=None) -> dict:
 
 
 def cpu_model() -> str:
-    from sk_lenet._policies import cpu_fields
+    from _machine import cpu_fields
 
     name = (cpu_fields() or {}).get("model name")
     return name or platform.processor() or "unknown"

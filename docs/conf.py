@@ -62,29 +62,40 @@ html_static_path: list[str] = []
 myst_heading_anchors = 2
 
 
+SUMMARY_MARKER = ".. benchmark-summary-table::"
+
+
 def _add_benchmark_results(app, docname, source):
-    """Append every benchmarks/results/*.md table to benchmarks.rst."""
+    """Fill benchmarks.rst: the summary table that benchmarks/summary.py reads
+    from benchmarks/results/tutorials*.json, then every
+    benchmarks/results/*.md table, the machines' in the summary's order."""
     if docname != "benchmarks":
         return
-    files = sorted(glob.glob(os.path.join(ROOT, "benchmarks", "results", "*.md")))
-    if not files:
-        source[0] += "\nNo benchmark results have been recorded yet.\n"
-        return
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    try:
+        import summary
+    finally:
+        sys.path.pop(0)
+    docs = summary.load()
+    if SUMMARY_MARKER not in source[0]:
+        raise ValueError(f"docs/benchmarks.rst lacks the line {SUMMARY_MARKER!r}")
+    source[0] = source[0].replace(SUMMARY_MARKER, summary.benchmarks_summary_rst(docs))
+    results = os.path.join(ROOT, "benchmarks", "results")
+    names = [doc["file"].removesuffix(".json") + ".md" for doc in docs]
+    names += sorted(
+        os.path.basename(p)
+        for p in glob.glob(os.path.join(results, "*.md"))
+        if os.path.basename(p) not in names
+    )
     parts = []
-    for path in files:
-        rel = os.path.relpath(path, os.path.dirname(__file__)).replace(os.sep, "/")
+    for name in names:
+        rel = os.path.relpath(os.path.join(results, name), os.path.dirname(__file__))
         parts.append(
-            f"\n.. include:: {rel}\n   :parser: myst_parser.sphinx_\n"
-            f"\n*Source:* ``benchmarks/results/{os.path.basename(path)}``\n"
+            f"\n.. include:: {rel.replace(os.sep, '/')}\n"
+            "   :parser: myst_parser.sphinx_\n"
+            f"\n*Source:* ``benchmarks/results/{name}``\n"
         )
     source[0] += "\n" + "\n".join(parts)
-
-
-# "ndarray of shape (n_features_in_,)" in a numpydoc type line is read as a
-# reStructuredText reference to a target "n_features_in".  Escape the trailing
-# underscore of such names inside "shape (...)" so those lines render as
-# written.  (Writing ``(`n_features_in_`,)`` in the docstrings, as
-# scikit-learn does, makes this hook unnecessary.)
 
 
 def _always_reread_benchmarks(app, env, added, changed, removed):

@@ -28,8 +28,9 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+# Moved to benchmarks/probes/: the harness and results live one folder up.
+HERE = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(HERE), str(Path(__file__).resolve().parent)]
 
 SECTION = "Kernel floor: the float32 fit ratio the convolution and matrix kernels allow"
 
@@ -246,7 +247,7 @@ def main(argv=None):
     from sk_lenet._tf import quiet_import_tensorflow
 
     quiet_import_tensorflow()
-    from bench_tutorials import run_per_setup
+    from _shared import run_per_setup
 
     doc = json.loads(Path(args.out).read_text())
     run_per_setup(

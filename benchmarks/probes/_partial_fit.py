@@ -38,8 +38,9 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+# Moved to benchmarks/probes/: the harness and results live one folder up.
+HERE = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(HERE), str(Path(__file__).resolve().parent)]
 
 SECTION = "One-batch partial_fit: the cost of a call"
 TRIALS = ("sk_lenet", "before", "keras_fit", "train_on_batch")
@@ -209,7 +210,8 @@ def main(argv=None):
     from sk_lenet._tf import quiet_import_tensorflow
 
     quiet_import_tensorflow()
-    from bench_tutorials import _warm_up, run_per_setup
+    from _shared import run_per_setup
+    from bench_tutorials import _warm_up
 
     _warm_up()
     run_per_setup(

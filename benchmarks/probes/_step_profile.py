@@ -26,8 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+# Moved to benchmarks/probes/: the harness and results live one folder up.
+HERE = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(HERE), str(Path(__file__).resolve().parent)]
 
 SECTION = "Training step profile: TensorFlow op types per step"
 
@@ -168,7 +169,7 @@ def main(argv=None):
     from sk_lenet._tf import quiet_import_tensorflow
 
     quiet_import_tensorflow()
-    from bench_tutorials import run_per_setup
+    from _shared import run_per_setup
 
     run_per_setup(
         args.setups,
