@@ -2,10 +2,12 @@
 
 Everything except the ``real_data`` tests runs on tiny OpenML caches written
 into ``tmp_path`` by ``_openml_fixtures`` and with the network switched off
-(an autouse fixture makes scikit-learn's ``urlopen`` raise).  The
-``real_data`` tests build a real OpenML cache from ``../shared`` (beside the
-checkout) with its ``tools/openml_cache.py`` and are skipped where that
-folder is absent.
+(an autouse fixture makes ``sk_lenet._openml._urlopen``, the one network
+seam, raise).  The ``real_data`` tests build a real OpenML cache with the
+``tools/openml_cache.py`` of the folder named by ``SK_LENET_REAL_DATA`` and
+are skipped, with that reason, where it is unset.  The reader, the download
+and the array cache have their own files: ``test_arff.py``,
+``test_openml.py``, ``test_array_cache.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from urllib.error import URLError
 import numpy as np
 import pytest
 
-from sk_lenet import _openml_cache as oc
+from sk_lenet import _array_cache as ac
+from sk_lenet import _openml
 from sk_lenet import datasets as D
 
 # the fixture writer sits beside this file (tests/ may or may not be a package)
@@ -57,10 +60,8 @@ class _NoNetwork:
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
-    from sklearn.datasets import _openml
-
     fake = _NoNetwork()
-    monkeypatch.setattr(_openml, "urlopen", fake)
+    monkeypatch.setattr(_openml, "_urlopen", fake)
     return fake
 
 
@@ -246,12 +247,9 @@ def test_second_load_reads_array_cache_only(mnist_home, monkeypatch):
     assert _cache_file(home, MNIST).exists()
 
     def boom(*args, **kwargs):
-        raise AssertionError("fetch_openml must not be called on a cached load")
+        raise AssertionError("OpenML's files must not be read on a cached load")
 
-    import sklearn.datasets
-
-    monkeypatch.setattr(sklearn.datasets, "fetch_openml", boom)
-    monkeypatch.setattr(oc, "fetch_openml_arrays", boom)
+    monkeypatch.setattr(_openml, "fetch_openml_arrays", boom)
     second = D.fetch_mnist(data_home=home)
     np.testing.assert_array_equal(second.data, X)
     np.testing.assert_array_equal(second.target, y)
@@ -295,7 +293,7 @@ def test_corrupt_cache_is_detected_and_rebuilt(mnist_home, how):
     np.testing.assert_array_equal(Xr, X)
     np.testing.assert_array_equal(yr, y)
     # rebuilt: the next load is clean and warning-free
-    oc.read_array_cache(str(path), {})
+    ac.read_array_cache(str(path), {})
     Xr2, _ = D.fetch_mnist(data_home=home, return_X_y=True)
     np.testing.assert_array_equal(Xr2, X)
 
@@ -305,18 +303,18 @@ def test_flipped_byte_is_caught_by_crc(mnist_home):
     D.fetch_mnist(data_home=home)
     path = _cache_file(home, MNIST)
     _corrupt(path, "flip_data")
-    with pytest.raises(oc.CacheInvalid):
-        oc.read_array_cache(str(path), {})
+    with pytest.raises(ac.CacheInvalid):
+        ac.read_array_cache(str(path), {})
 
 
 def test_cache_of_other_dataset_or_format_is_rejected(mnist_home):
     home = mnist_home[0]
     D.fetch_mnist(data_home=home)
     path = str(_cache_file(home, MNIST))
-    with pytest.raises(oc.CacheInvalid, match="openml_name"):
-        oc.read_array_cache(path, {"openml_name": "CIFAR_10"})
-    with pytest.raises(oc.CacheInvalid, match="format"):
-        oc.read_array_cache(path, {"format": oc.CACHE_FORMAT + 1})
+    with pytest.raises(ac.CacheInvalid, match="openml_name"):
+        ac.read_array_cache(path, {"openml_name": "CIFAR_10"})
+    with pytest.raises(ac.CacheInvalid, match="format"):
+        ac.read_array_cache(path, {"format": ac.CACHE_FORMAT + 1})
 
 
 def test_crash_mid_write_leaves_no_partial_file(mnist_home, monkeypatch):
@@ -327,7 +325,7 @@ def test_crash_mid_write_leaves_no_partial_file(mnist_home, monkeypatch):
         fh.write(b"PK\x03\x04 half of a zip file")
         raise KeyboardInterrupt("simulated crash mid-write")
 
-    monkeypatch.setattr(oc, "_savez", crash)
+    monkeypatch.setattr(ac, "_savez", crash)
     with pytest.raises(KeyboardInterrupt):
         D.fetch_mnist(data_home=home)
     assert not path.exists()
@@ -343,9 +341,9 @@ def test_crash_mid_write_leaves_no_partial_file(mnist_home, monkeypatch):
     )
     D.fetch_mnist(data_home=home)
     good = path.read_bytes()
-    monkeypatch.setattr(oc, "_savez", crash)
+    monkeypatch.setattr(ac, "_savez", crash)
     with pytest.raises(KeyboardInterrupt):
-        oc.write_array_cache(str(path), X, y, {"openml_name": "mnist_784"})
+        ac.write_array_cache(str(path), X, y, {"openml_name": "mnist_784"})
     assert path.read_bytes() == good
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
 
@@ -370,9 +368,10 @@ def test_concurrent_loads_in_two_processes(mnist_home):
         "import dataclasses, sys\n"
         "import numpy as np\n"
         "from sk_lenet import datasets as D\n"
-        "from sklearn.datasets import _openml\n"
-        "def off(*a, **k): raise OSError('offline')\n"
-        "_openml.urlopen = off\n"
+        "from urllib.error import URLError\n"
+        "from sk_lenet import _openml\n"
+        "def off(*a, **k): raise URLError('offline')\n"
+        "_openml._urlopen = off\n"
         "for i in range(5):\n"
         "    X, y = D.fetch_mnist(data_home=sys.argv[1], return_X_y=True)\n"
         "    assert X.shape == (9, 784), X.shape\n"
@@ -451,28 +450,42 @@ def test_download_if_missing_false(mnist_home, tmp_path_factory, no_network):
 
 
 def test_transient_errors_are_retried(tmp_path, monkeypatch):
-    from sklearn.datasets import _openml
-
     calls = []
 
     def flaky(req, *args, **kwargs):
         calls.append(req)
         raise URLError(TimeoutError("timed out"))
 
-    monkeypatch.setattr(_openml, "urlopen", flaky)
+    monkeypatch.setattr(_openml, "_urlopen", flaky)
     with pytest.raises(D.DatasetNotAvailableError, match="timed out"):
         D.fetch_mnist(data_home=tmp_path, n_retries=2, delay=0.0)
     assert len(calls) == 3
 
 
-def test_openml_module_restored_after_call(mnist_home):
-    from sklearn.datasets import _openml
+def test_scikit_learn_is_neither_patched_nor_parsing(mnist_home, monkeypatch):
+    # The ARFF is parsed by sk_lenet's reader: scikit-learn's parsers (whose
+    # pandas one fails on mnist_784 with pandas >= 3.1 and then deletes the
+    # cached file) are never called, and no module global of scikit-learn is
+    # swapped, not even during the call.
+    import sklearn.datasets
+    from sklearn.datasets import _arff_parser
+    from sklearn.datasets import _openml as sk_openml
 
-    before = (_openml.urlopen, _openml.load_arff_from_gzip_file)
+    before = dict(vars(sk_openml))
+
+    def boom(*args, **kwargs):
+        raise AssertionError("scikit-learn's OpenML loader must not be called")
+
+    monkeypatch.setattr(sk_openml, "load_arff_from_gzip_file", boom)
+    monkeypatch.setattr(_arff_parser, "load_arff_from_gzip_file", boom)
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", boom)
+    patched = dict(vars(sk_openml))
     D.fetch_mnist(data_home=mnist_home[0])
     with pytest.raises(D.DatasetNotAvailableError):
         D.fetch_cifar10(data_home=mnist_home[0])
-    assert (_openml.urlopen, _openml.load_arff_from_gzip_file) == before
+    assert dict(vars(sk_openml)) == patched
+    monkeypatch.undo()
+    assert dict(vars(sk_openml)) == before
 
 
 # --------------------------------------------------------------------------
@@ -544,38 +557,57 @@ def test_unknown_dataset_name():
 
 
 @pytest.mark.parametrize(
-    "kwargs, exc, match",
+    "kwargs, accepted",
     [
-        ({"subset": "validation"}, ValueError, "subset must be one of"),
-        ({"subset": None}, TypeError, "subset must be one of"),
-        ({"as_images": "yes"}, TypeError, "as_images must be True or False"),
-        ({"return_X_y": 1}, TypeError, "return_X_y"),
-        ({"data_home": 3}, TypeError, "data_home"),
-        ({"cache": None}, TypeError, "cache"),
-        ({"download_if_missing": "no"}, TypeError, "download_if_missing"),
-        ({"n_retries": -1}, ValueError, "n_retries"),
-        ({"delay": "1"}, TypeError, "delay"),
+        ({"subset": "validation"}, "a str among"),
+        ({"subset": None}, "a str among"),
+        ({"as_images": "yes"}, "an instance of 'bool'"),
+        ({"return_X_y": 1}, "an instance of 'bool'"),
+        ({"data_home": 3}, "an instance of 'str'"),
+        ({"cache": None}, "an instance of 'bool'"),
+        ({"download_if_missing": "no"}, "an instance of 'bool'"),
+        ({"n_retries": -1}, "an int in the range [0, inf)"),
+        ({"delay": "1"}, "a float in the range [0.0, inf)"),
     ],
 )
-def test_bad_arguments(kwargs, exc, match, tmp_path):
+def test_bad_arguments(kwargs, accepted, tmp_path):
+    # scikit-learn's own validation: the message names the parameter, the
+    # loader and what is accepted; InvalidParameterError is a ValueError and
+    # a TypeError, so callers catching either keep working.
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    (param,) = kwargs
     kwargs.setdefault("data_home", tmp_path)
-    with pytest.raises(exc, match=match):
-        D.fetch_mnist(**kwargs)
+    for fetch in (D.fetch_mnist, D.fetch_cifar10):
+        with pytest.raises(InvalidParameterError) as excinfo:
+            fetch(**kwargs)
+        msg = str(excinfo.value)
+        assert f"'{param}' parameter of {fetch.__name__}" in msg
+        assert accepted in msg
+        if param == "subset":
+            assert all(repr(v) in msg for v in ("all", "train", "test"))
     kwargs.pop("data_home")
-    if kwargs and set(kwargs) <= {"subset", "as_images", "return_X_y"}:
-        with pytest.raises(exc, match=match):
+    if param in {"subset", "as_images", "return_X_y"}:
+        with pytest.raises(InvalidParameterError, match=f"'{param}' parameter of"):
             D.load_digits(**kwargs)
+        with pytest.raises(ValueError, match=f"'{param}' parameter of"):
+            D.load_dataset("digits", **kwargs)
 
 
 def test_public_api():
     assert sorted(D.__all__) == sorted(
         [
             "DATASETS",
+            "QUICK_TEST",
+            "QUICK_TRAIN",
+            "DatasetInfo",
             "DatasetNotAvailableError",
+            "dataset_info",
             "fetch_cifar10",
             "fetch_mnist",
             "load_dataset",
             "load_digits",
+            "load_train_test",
         ]
     )
     assert issubclass(D.DatasetNotAvailableError, OSError)
