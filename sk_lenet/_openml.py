@@ -67,9 +67,12 @@ class NetworkUnavailable(Exception):
     """A file is missing from the cache and cannot be downloaded now."""
 
     def __init__(self, url: str, reason: str):
-        super().__init__(f"{reason} ({url})")
+        super().__init__(url, reason)
         self.url = url
-        self.reason = reason
+        self.reason = reason  # callers may add to it
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.url})"
 
 
 class OpenMLFormatError(ValueError):

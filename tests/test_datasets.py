@@ -298,27 +298,8 @@ def test_corrupt_cache_is_detected_and_rebuilt(mnist_home, how):
     np.testing.assert_array_equal(Xr2, X)
 
 
-def test_flipped_byte_is_caught_by_crc(mnist_home):
-    home, _, _, _ = mnist_home
-    D.fetch_mnist(data_home=home)
-    path = _cache_file(home, MNIST)
-    _corrupt(path, "flip_data")
-    with pytest.raises(ac.CacheInvalid):
-        ac.read_array_cache(str(path), {})
-
-
-def test_cache_of_other_dataset_or_format_is_rejected(mnist_home):
-    home = mnist_home[0]
-    D.fetch_mnist(data_home=home)
-    path = str(_cache_file(home, MNIST))
-    with pytest.raises(ac.CacheInvalid, match="openml_name"):
-        ac.read_array_cache(path, {"openml_name": "CIFAR_10"})
-    with pytest.raises(ac.CacheInvalid, match="format"):
-        ac.read_array_cache(path, {"format": ac.CACHE_FORMAT + 1})
-
-
 def test_crash_mid_write_leaves_no_partial_file(mnist_home, monkeypatch):
-    home, X, y, _ = mnist_home
+    home = mnist_home[0]
     path = _cache_file(home, MNIST)
 
     def crash(fh, **arrays):
@@ -330,36 +311,6 @@ def test_crash_mid_write_leaves_no_partial_file(mnist_home, monkeypatch):
         D.fetch_mnist(data_home=home)
     assert not path.exists()
     assert list(path.parent.iterdir()) == []  # temp file cleaned up
-
-    # an existing good file survives a crashed rewrite untouched
-    monkeypatch.undo()
-    write_openml_fixture(home, MNIST, X, y)
-    monkeypatch.setattr(
-        D,
-        "_OPENML",
-        {k: dataclasses.replace(v, n_train=6, n_test=3) for k, v in D._OPENML.items()},
-    )
-    D.fetch_mnist(data_home=home)
-    good = path.read_bytes()
-    monkeypatch.setattr(ac, "_savez", crash)
-    with pytest.raises(KeyboardInterrupt):
-        ac.write_array_cache(str(path), X, y, {"openml_name": "mnist_784"})
-    assert path.read_bytes() == good
-    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
-
-
-def test_stale_temp_files_of_killed_writers_are_removed(mnist_home):
-    home = mnist_home[0]
-    path = _cache_file(home, MNIST)
-    path.parent.mkdir(parents=True)
-    old = path.parent / f".{path.name}.abc123.tmp"
-    young = path.parent / f".{path.name}.def456.tmp"
-    old.write_bytes(b"PK partial")
-    young.write_bytes(b"PK partial")
-    os.utime(old, (time.time() - 7 * 3600,) * 2)
-    D.fetch_mnist(data_home=home)
-    assert not old.exists()
-    assert young.exists()  # may belong to a writer still running
 
 
 def test_concurrent_loads_in_two_processes(mnist_home):
