@@ -574,6 +574,133 @@ def test_quiet(mnist_home, capfd):
 
 
 # --------------------------------------------------------------------------
+# dataset_info, load_train_test
+# --------------------------------------------------------------------------
+
+
+def test_dataset_info_is_what_the_loaders_return(mnist_home, cifar_home):
+    assert [D.dataset_info(n).name for n in ("Digits", "mnist_784", "CIFAR-10")] == [
+        "digits",
+        "mnist",
+        "cifar10",
+    ]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        D.dataset_info("mnist").image_shape = (1, 1, 1)
+    loaded = {
+        "digits": D.load_digits(as_images=True),
+        "mnist": D.fetch_mnist(data_home=mnist_home[0], as_images=True),
+        "cifar10": D.fetch_cifar10(data_home=cifar_home[0], as_images=True),
+    }
+    for name, bunch in loaded.items():
+        info = D.dataset_info(name)
+        assert bunch.data.shape[1:] == info.image_shape
+        assert tuple(bunch.target_names) == info.target_names
+    assert D.dataset_info("cifar10").data_format == "channels_first"
+    assert D.dataset_info("mnist").data_format == "channels_last"
+    with pytest.raises(ValueError, match="unknown dataset 'svhn'"):
+        D.dataset_info("svhn")
+
+
+def test_load_train_test_canonical_split_of_digits():
+    data = D.load_train_test("digits")
+    assert set(data) == {
+        "X_train", "X_test", "y_train", "y_test", "target_names",
+        "image_shape", "data_format", "name", "split",
+    }  # fmt: skip
+    for part in ("train", "test"):
+        X, y = D.load_digits(subset=part, return_X_y=True)
+        np.testing.assert_array_equal(data[f"X_{part}"], X)
+        np.testing.assert_array_equal(data[f"y_{part}"], y)
+    assert data.split == "the dataset's canonical train/test split"
+    assert (data.name, data.image_shape, data.data_format) == (
+        "digits",
+        (8, 8, 1),
+        "channels_last",
+    )
+    assert list(data.target_names) == [str(i) for i in range(10)]
+
+
+def _rows(X):
+    return {row.tobytes() for row in X}
+
+
+def test_load_train_test_quick_subsample_is_stratified_and_seeded():
+    full = D.load_train_test("digits")
+    data = D.load_train_test("digits", n_train=D.QUICK_TRAIN, n_test=D.QUICK_TEST)
+    assert (D.QUICK_TRAIN, D.QUICK_TEST) == (1000, 300)
+    assert data.X_train.shape == (1000, 64) and data.X_test.shape == (300, 64)
+    assert data.split.endswith(", subsampled to 1000/300")
+    assert _rows(data.X_train) <= _rows(full.X_train)  # drawn from each part
+    assert _rows(data.X_test) <= _rows(full.X_test)
+    for part, n in (("train", 1000), ("test", 300)):
+        y, y_full = data[f"y_{part}"], full[f"y_{part}"]
+        share = np.bincount(y_full) * n / len(y_full)
+        assert np.abs(np.bincount(y, minlength=10) - share).max() <= 1
+    again = D.load_train_test("digits", n_train=1000, n_test=300)
+    np.testing.assert_array_equal(again.X_train, data.X_train)
+    other = D.load_train_test("digits", n_train=1000, n_test=300, random_state=1)
+    assert not np.array_equal(other.X_train, data.X_train)
+
+
+def test_load_train_test_float_split():
+    from sklearn.model_selection import train_test_split
+
+    X, y = D.load_digits(return_X_y=True)
+    data = D.load_train_test("digits", test_size=0.2, random_state=3)
+    expected = train_test_split(X, y, test_size=0.2, stratify=y, random_state=3)
+    for got, want in zip(
+        (data.X_train, data.X_test, data.y_train, data.y_test), expected, strict=True
+    ):
+        np.testing.assert_array_equal(got, want)
+    assert data.split == "a stratified 0.2 test split"
+
+
+def test_load_train_test_small_sizes():
+    data = D.load_train_test("digits", n_train=5000, n_test=5)  # 5 < 10 classes
+    assert (len(data.y_train), len(data.y_test)) == (1347, 5)
+    assert data.split.endswith("subsampled to 1347/5")
+
+
+def test_load_train_test_openml(mnist_home, cifar_home, no_network):
+    home, X, y, _ = mnist_home
+    data = D.load_train_test("MNIST_784", data_home=home)
+    np.testing.assert_array_equal(data.X_train, X[:N_TRAIN])
+    np.testing.assert_array_equal(data.y_test, y[N_TRAIN:])
+    assert (data.name, data.image_shape) == ("mnist", (28, 28, 1))
+    cifar = D.load_train_test(
+        "cifar10", data_home=cifar_home[0], download_if_missing=False
+    )
+    np.testing.assert_array_equal(cifar.X_test, cifar_home[1][N_TRAIN:])
+    assert cifar.data_format == "channels_first"
+    assert list(cifar.target_names) == list(D.CIFAR10_CLASSES)
+    assert no_network.calls == 0
+
+
+def test_load_train_test_offline(tmp_path, no_network):
+    with pytest.raises(D.DatasetNotAvailableError, match="load_digits"):
+        D.load_train_test("mnist", data_home=tmp_path, n_train=10)
+    with pytest.raises(D.DatasetNotAvailableError, match="download_if_missing=False"):
+        D.load_train_test("cifar10", data_home=tmp_path, download_if_missing=False)
+    assert no_network.calls == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, param",
+    [
+        ({"test_size": 1.0}, "test_size"),
+        ({"test_size": 0}, "test_size"),
+        ({"n_train": 0}, "n_train"),
+        ({"n_test": 2.5}, "n_test"),
+        ({"random_state": "seed"}, "random_state"),
+        ({"download_if_missing": None}, "download_if_missing"),
+    ],
+)
+def test_load_train_test_bad_arguments(kwargs, param):
+    with pytest.raises(ValueError, match=f"'{param}' parameter of load_train_test"):
+        D.load_train_test("digits", **kwargs)
+
+
+# --------------------------------------------------------------------------
 # real data (../shared beside the checkout)
 # --------------------------------------------------------------------------
 
