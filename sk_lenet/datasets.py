@@ -316,8 +316,12 @@ def _openml_arrays(
     cache: bool,
     n_retries: int,
     delay: float,
+    stacklevel: int,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """All rows of an OpenML dataset: the array cache, else OpenML's files."""
+    """All rows of an OpenML dataset: the array cache, else OpenML's files.
+
+    ``stacklevel`` of the warnings: the user's call, seen from here.
+    """
     home = str(get_data_home(data_home)) if cache else None
     expected = {
         "format": _array_cache.CACHE_FORMAT,
@@ -335,7 +339,7 @@ def _openml_arrays(
                 f"sk_lenet: the array cache {path} is invalid ({exc}); "
                 f"rebuilding it from the OpenML cache.",
                 RuntimeWarning,
-                stacklevel=4,
+                stacklevel=stacklevel,
             )
     arrays = _fetch_from_openml(
         spec,
@@ -354,7 +358,7 @@ def _openml_arrays(
                 f"sk_lenet: could not write the array cache {path} ({exc}); "
                 f"the next load will parse the OpenML file again.",
                 RuntimeWarning,
-                stacklevel=4,
+                stacklevel=stacklevel,
             )
     return data, target, meta
 
@@ -380,7 +384,8 @@ def _load_openml(
     return_X_y: bool,
     **source: Any,
 ) -> Bunch | tuple[np.ndarray, np.ndarray]:
-    data, target, meta = _openml_arrays(spec, **source)
+    # user -> validate_params' wrapper -> fetch_* -> here -> _openml_arrays
+    data, target, meta = _openml_arrays(spec, stacklevel=5, **source)
     data, target = _select(data, target, _openml_rows(spec, data.shape[0], subset))
     info = spec.info
     planar = info.data_format == "channels_first"
@@ -931,6 +936,7 @@ def load_train_test(
             cache=True,
             n_retries=3,
             delay=1.0,
+            stacklevel=4,  # user -> validate_params' wrapper -> here
         )
 
         def rows(subset: str) -> slice | np.ndarray:

@@ -288,8 +288,9 @@ def test_corrupt_cache_is_detected_and_rebuilt(mnist_home, how):
     D.fetch_mnist(data_home=home)
     path = _cache_file(home, MNIST)
     _corrupt(path, how)
-    with pytest.warns(RuntimeWarning, match="invalid"):
+    with pytest.warns(RuntimeWarning, match="invalid") as record:
         Xr, yr = D.fetch_mnist(data_home=home, return_X_y=True)
+    assert record[0].filename == __file__  # points at the user's call
     np.testing.assert_array_equal(Xr, X)
     np.testing.assert_array_equal(yr, y)
     # rebuilt: the next load is clean and warning-free
@@ -674,6 +675,15 @@ def test_load_train_test_openml(mnist_home, cifar_home, no_network):
     assert cifar.data_format == "channels_first"
     assert list(cifar.target_names) == list(D.CIFAR10_CLASSES)
     assert no_network.calls == 0
+
+
+def test_load_train_test_warns_at_the_callers_line(mnist_home):
+    home = mnist_home[0]
+    D.fetch_mnist(data_home=home)
+    _cache_file(home, MNIST).write_bytes(b"garbage")
+    with pytest.warns(RuntimeWarning, match="invalid") as record:
+        D.load_train_test("mnist", data_home=home)
+    assert record[0].filename == __file__
 
 
 def test_load_train_test_offline(tmp_path, no_network):
