@@ -732,8 +732,18 @@ def test_real_mnist(real_mnist_home):
     assert Xtr.shape == (60000, 28, 28, 1)
     assert abs(Xtr.mean() / 255 - 0.1307) < 1e-4
     assert abs(Xtr.std() / 255 - 0.3081) < 1e-4
-    cached = D.fetch_mnist(data_home=real_mnist_home)
+    t0 = time.perf_counter()
+    cached = D.fetch_mnist(data_home=real_mnist_home)  # the verified .npz only
+    reload_s = time.perf_counter() - t0
     np.testing.assert_array_equal(cached.data, bunch.data)
+    assert reload_s < 2.0, reload_s  # about 0.1 s; parsing the ARFF takes ~10 s
+    quick = D.load_train_test(
+        "mnist", n_train=D.QUICK_TRAIN, n_test=D.QUICK_TEST, data_home=real_mnist_home
+    )
+    assert quick.X_train.shape == (1000, 784) and quick.X_test.shape == (300, 784)
+    assert np.bincount(quick.y_test).min() >= 25  # stratified: every digit
+    test_rows = D.fetch_mnist(data_home=real_mnist_home, subset="test").data
+    assert _rows(quick.X_test) <= _rows(test_rows)
 
 
 @pytest.mark.real_data
