@@ -1,9 +1,11 @@
 """Helpers shared by the example scripts: options, data loading, reporting.
 
-Every example takes ``--quick``: about 1500 training images and one epoch, on
-the real dataset when it is already cached (``--data-home`` or
+Every example takes ``--quick``: ``QUICK_TRAIN`` training and ``QUICK_TEST``
+test images (1000 and 300, the command line's quick size too) and one epoch,
+on the real dataset when it is already cached (``--data-home`` or
 ``SCIKIT_LEARN_DATA``), else on the bundled 8x8 digits, so that CI can run
-them all offline in seconds.
+them all offline in seconds.  Splitting and subsampling are
+:func:`sk_lenet.datasets.load_train_test`'s.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import argparse
 import os
 import sys
 
-import numpy as np
 from sklearn.metrics import accuracy_score, classification_report
-from sklearn.model_selection import train_test_split
 
-from sk_lenet.datasets import DatasetNotAvailableError, load_dataset
-
-QUICK_TRAIN, QUICK_TEST = 1500, 500
+from sk_lenet.datasets import (
+    QUICK_TEST,
+    QUICK_TRAIN,
+    DatasetNotAvailableError,
+    load_train_test,
+)
 
 
 def parse_args(description: str, argv=None) -> argparse.Namespace:
@@ -27,8 +30,8 @@ def parse_args(description: str, argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="smoke run: ~1500 images, 1 epoch; on digits unless the real "
-        "dataset is cached",
+        help=f"smoke run: {QUICK_TRAIN} training and {QUICK_TEST} test images, "
+        "1 epoch; on digits unless the real dataset is cached",
     )
     parser.add_argument(
         "--data-home", help="scikit-learn data cache (default: $SCIKIT_LEARN_DATA)"
@@ -48,15 +51,20 @@ def load(name: str, args: argparse.Namespace, *, test_size: float | None = None)
     ``test_size=None`` uses the dataset's canonical split; a float splits the
     whole dataset (stratified).  With ``--quick`` the real dataset is used
     only if it is cached, else the bundled digits, and both parts are
-    subsampled.
+    subsampled to ``QUICK_TRAIN`` / ``QUICK_TEST``.
 
     Returns ``(X_train, X_test, y_train, y_test, target_names, used_name)``.
     """
-    used = name
+    quick = {"n_train": QUICK_TRAIN, "n_test": QUICK_TEST} if args.quick else {}
     try:
         # --quick never downloads; a full run downloads once, then caches
-        bunch = load_dataset(
-            name, data_home=args.data_home, download_if_missing=not args.quick
+        data = load_train_test(
+            name,
+            test_size=test_size,
+            random_state=args.random_state,
+            data_home=args.data_home,
+            download_if_missing=not args.quick,
+            **quick,
         )
     except DatasetNotAvailableError:
         if not args.quick:
@@ -65,40 +73,19 @@ def load(name: str, args: argparse.Namespace, *, test_size: float | None = None)
             f"[quick] {name} is not cached: using the bundled 8x8 digits instead",
             file=sys.stderr,
         )
-        used, test_size = "digits", None
-        bunch = load_dataset("digits")
-    if test_size is None:
-        train = load_dataset(used, subset="train", data_home=args.data_home)
-        test = load_dataset(used, subset="test", data_home=args.data_home)
-        X_train, y_train, X_test, y_test = (
-            train.data,
-            train.target,
-            test.data,
-            test.target,
-        )
-    else:
-        X_train, X_test, y_train, y_test = train_test_split(
-            bunch.data,
-            bunch.target,
-            test_size=test_size,
-            stratify=bunch.target,
-            random_state=args.random_state,
-        )
-    if args.quick:
-        X_train, y_train = _first_n(X_train, y_train, QUICK_TRAIN, args.random_state)
-        X_test, y_test = _first_n(X_test, y_test, QUICK_TEST, args.random_state)
+        data = load_train_test("digits", random_state=args.random_state, **quick)
     print(
-        f"{used}: {len(y_train)} training and {len(y_test)} test images, "
-        f"{X_train.shape[1]} pixels each"
+        f"{data.name}: {len(data.y_train)} training and {len(data.y_test)} test "
+        f"images, {data.X_train.shape[1]} pixels each ({data.split})"
     )
-    return X_train, X_test, y_train, y_test, bunch.target_names, used
-
-
-def _first_n(X, y, n, seed):
-    if len(y) <= n:
-        return X, y
-    idx = np.random.default_rng(seed).choice(len(y), size=n, replace=False)
-    return X[np.sort(idx)], y[np.sort(idx)]
+    return (
+        data.X_train,
+        data.X_test,
+        data.y_train,
+        data.y_test,
+        data.target_names,
+        data.name,
+    )
 
 
 def report(model, X_test, y_test, target_names, *, output_dir: str, stem: str):

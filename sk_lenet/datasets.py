@@ -14,11 +14,17 @@ class names, ``subset`` picks the canonical train/test split and
 ``as_images=True`` gives channels-last image tensors ``(n, height, width,
 channels)`` ready for Keras.
 
-The OpenML loaders are built on :func:`sklearn.datasets.fetch_openml` (which
-downloads, checks the md5 and caches the ARFF file under
-``data_home/openml``), read the ARFF pixels with a lean reader, and keep a
-verified array cache under ``data_home/sk_lenet`` that later loads read in a
-fraction of a second.
+:func:`load_train_test` gives any of them as train and test rows, on the
+canonical split or a stratified one, optionally subsampled (stratified); the
+facts of each dataset (shape, layout of the flat rows, class names) are in
+:func:`dataset_info`, and :data:`QUICK_TRAIN` / :data:`QUICK_TEST` are the
+sizes of the project's quick runs.
+
+The OpenML loaders read OpenML's files from scikit-learn's OpenML cache under
+``data_home/openml`` (the layout :func:`sklearn.datasets.fetch_openml` uses)
+or download them from openml.org, check the ARFF file's md5, read the pixels
+with a lean reader, and keep a verified array cache under
+``data_home/sk_lenet`` that later loads read in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -26,38 +32,74 @@ from __future__ import annotations
 import dataclasses
 import os
 import warnings
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from sklearn.datasets import get_data_home
+from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import (
+    Interval,
+    RealNotInt,
+    StrOptions,
+    validate_params,
+)
 
-from sk_lenet import _openml_cache as _oc
+from sk_lenet import _array_cache, _openml
+from sk_lenet._arff import ArffFormatError
 from sk_lenet.preprocessing import rows_to_images
 
 __all__ = [
     "DATASETS",
+    "QUICK_TEST",
+    "QUICK_TRAIN",
+    "DatasetInfo",
     "DatasetNotAvailableError",
+    "dataset_info",
     "fetch_cifar10",
     "fetch_mnist",
     "load_dataset",
     "load_digits",
+    "load_train_test",
 ]
 
-#: Names accepted by :func:`load_dataset` (aliases: ``mnist_784``,
-#: ``cifar_10``, ``cifar-10``; matching is case-insensitive).
-DATASETS: tuple[str, ...] = ("digits", "mnist", "cifar10")
+#: Training images of a quick run: the CLI's and the examples' ``--quick``.
+QUICK_TRAIN: int = 1000
+#: Test images of a quick run.
+QUICK_TEST: int = 300
 
-_ALIASES = {
-    "digits": "digits",
-    "mnist": "mnist",
-    "mnist_784": "mnist",
-    "cifar10": "cifar10",
-    "cifar_10": "cifar10",
-    "cifar-10": "cifar10",
-}
 
-_SUBSETS = ("all", "train", "test")
+@dataclasses.dataclass(frozen=True)
+class DatasetInfo:
+    """Facts about one dataset of :mod:`sk_lenet.datasets`.
+
+    Returned by :func:`dataset_info`; the loaders take their shapes, layouts
+    and class names from here.
+
+    Attributes
+    ----------
+    name : str
+        The canonical name (``"digits"``, ``"mnist"`` or ``"cifar10"``).
+    title : str
+        A short human description.
+    image_shape : tuple of int
+        ``(height, width, channels)`` of one image.
+    data_format : {"channels_last", "channels_first"}
+        Layout of the flat rows: ``"channels_first"`` for OpenML's
+        channel-planar CIFAR_10 (all red values, then green, then blue);
+        pass it to :class:`~sk_lenet.ImageReshaper` and
+        :func:`~sk_lenet.preprocessing.rows_to_images`.
+    target_names : tuple of str
+        Class names; ``target_names[k]`` names class index ``k``.
+    """
+
+    name: str
+    title: str
+    image_shape: tuple[int, int, int]
+    data_format: str
+    target_names: tuple[str, ...]
+
 
 CIFAR10_CLASSES = (
     "airplane",
@@ -71,6 +113,44 @@ CIFAR10_CLASSES = (
     "ship",
     "truck",
 )
+_DIGIT_NAMES = tuple(str(i) for i in range(10))
+
+_INFO: dict[str, DatasetInfo] = {
+    "digits": DatasetInfo(
+        name="digits",
+        title="scikit-learn's bundled 8x8 handwritten digits",
+        image_shape=(8, 8, 1),
+        data_format="channels_last",
+        target_names=_DIGIT_NAMES,
+    ),
+    "mnist": DatasetInfo(
+        name="mnist",
+        title="MNIST handwritten digits",
+        image_shape=(28, 28, 1),
+        data_format="channels_last",
+        target_names=_DIGIT_NAMES,
+    ),
+    "cifar10": DatasetInfo(
+        name="cifar10",
+        title="CIFAR-10 tiny colour images",
+        image_shape=(32, 32, 3),
+        data_format="channels_first",  # OpenML's rows are channel-planar
+        target_names=CIFAR10_CLASSES,
+    ),
+}
+
+#: Names accepted by :func:`load_dataset` (aliases: ``mnist_784``,
+#: ``cifar_10``, ``cifar-10``; matching is case-insensitive).
+DATASETS: tuple[str, ...] = tuple(_INFO)
+
+_ALIASES = {
+    **{name: name for name in DATASETS},
+    "mnist_784": "mnist",
+    "cifar_10": "cifar10",
+    "cifar-10": "cifar10",
+}
+
+_SUBSETS = ("all", "train", "test")
 
 
 class DatasetNotAvailableError(OSError):
@@ -85,41 +165,19 @@ class DatasetNotAvailableError(OSError):
 
 @dataclasses.dataclass(frozen=True)
 class _OpenMLSpec:
-    key: str
+    info: DatasetInfo
     openml_name: str
     version: int
     n_train: int
     n_test: int
-    image_shape: tuple[int, int, int]
-    planar: bool  # OpenML rows are channel-planar (R..., G..., B...)
-    class_names: tuple[str, ...] | None  # None: OpenML's nominal values
-    title: str
 
 
 # Canonical splits: the first n_train rows are the training set, the last
 # n_test the test set (the order of the original files, kept by OpenML).
 _OPENML: dict[str, _OpenMLSpec] = {
-    "mnist": _OpenMLSpec(
-        key="mnist",
-        openml_name="mnist_784",
-        version=1,
-        n_train=60000,
-        n_test=10000,
-        image_shape=(28, 28, 1),
-        planar=False,
-        class_names=None,
-        title="MNIST handwritten digits",
-    ),
+    "mnist": _OpenMLSpec(_INFO["mnist"], "mnist_784", 1, n_train=60000, n_test=10000),
     "cifar10": _OpenMLSpec(
-        key="cifar10",
-        openml_name="CIFAR_10",
-        version=1,
-        n_train=50000,
-        n_test=10000,
-        image_shape=(32, 32, 3),
-        planar=True,
-        class_names=CIFAR10_CLASSES,
-        title="CIFAR-10 tiny colour images",
+        _INFO["cifar10"], "CIFAR_10", 1, n_train=50000, n_test=10000
     ),
 }
 
@@ -130,46 +188,35 @@ _DIGITS_RANDOM_STATE = 0
 
 
 # --------------------------------------------------------------------------
-# argument checks
+# parameter constraints (checked by scikit-learn's validate_params)
 # --------------------------------------------------------------------------
 
+_DATA_HOME = [str, os.PathLike, None]
+_LAYOUT_CONSTRAINTS = {
+    "as_images": ["boolean"],
+    "subset": [StrOptions(set(_SUBSETS))],
+    "return_X_y": ["boolean"],
+}
+_FETCH_CONSTRAINTS = {
+    **_LAYOUT_CONSTRAINTS,
+    "data_home": _DATA_HOME,
+    "download_if_missing": ["boolean"],
+    "cache": ["boolean"],
+    "n_retries": [Interval(Integral, 0, None, closed="left")],
+    "delay": [Interval(Real, 0, None, closed="left")],
+}
 
-def _check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
-
-def _check_subset(subset: Any) -> str:
-    if not isinstance(subset, str):
-        raise TypeError(
-            f"subset must be one of {', '.join(map(repr, _SUBSETS))}, "
-            f"got {type(subset).__name__} {subset!r}"
-        )
-    if subset not in _SUBSETS:
+def _dataset_key(name: str) -> str:
+    """The canonical name of ``name`` (an alias, any case, spaces around)."""
+    key = _ALIASES.get(name.strip().lower())
+    if key is None:
         raise ValueError(
-            f"subset must be one of {', '.join(map(repr, _SUBSETS))}, got {subset!r}"
+            f"unknown dataset {name!r}; valid names are "
+            f"{', '.join(map(repr, DATASETS))} (aliases: 'mnist_784', "
+            f"'cifar_10', 'cifar-10'; case-insensitive)"
         )
-    return subset
-
-
-def _check_data_home(data_home: Any) -> None:
-    if data_home is not None and not isinstance(data_home, (str, os.PathLike)):
-        raise TypeError(
-            f"data_home must be a str, a path-like object or None, got "
-            f"{type(data_home).__name__}"
-        )
-
-
-def _check_retries(n_retries: Any, delay: Any) -> None:
-    if isinstance(n_retries, bool) or not isinstance(n_retries, (int, np.integer)):
-        raise TypeError(f"n_retries must be an int, got {n_retries!r}")
-    if n_retries < 0:
-        raise ValueError(f"n_retries must be >= 0, got {n_retries}")
-    if isinstance(delay, bool) or not isinstance(delay, (int, float, np.number)):
-        raise TypeError(f"delay must be a number of seconds, got {delay!r}")
-    if not delay >= 0:
-        raise ValueError(f"delay must be >= 0, got {delay}")
+    return key
 
 
 # --------------------------------------------------------------------------
@@ -216,7 +263,7 @@ def _not_available(
         else "nowhere (cache=False)"
     )
     return DatasetNotAvailableError(
-        f"Dataset {spec.key!r} (OpenML {spec.openml_name!r} version "
+        f"Dataset {spec.info.name!r} (OpenML {spec.openml_name!r} version "
         f"{spec.version}) is not available: it is not cached in {where}, and "
         f"it could not be downloaded from openml.org ({reason}). Connect to "
         f"the internet once (later loads use the cache), point data_home / "
@@ -230,147 +277,139 @@ def _fetch_from_openml(
     spec: _OpenMLSpec,
     home: str | None,
     *,
-    cache: bool,
     download_if_missing: bool,
     n_retries: int,
     delay: float,
 ) -> dict[str, Any]:
     try:
-        arrays = _oc.fetch_openml_arrays(
+        arrays = _openml.fetch_openml_arrays(
             spec.openml_name,
             spec.version,
             data_home=home,
-            cache=cache,
             allow_download=download_if_missing,
             n_retries=n_retries,
             delay=delay,
         )
-    except _oc.NetworkUnavailable as exc:
+    except _openml.NetworkUnavailable as exc:
         raise _not_available(spec, home, exc.reason) from None
-    except (OSError, TimeoutError) as exc:
-        # HTTP errors (URLError subclass) after scikit-learn's own retries
-        from urllib.error import URLError
-
-        if not isinstance(exc, (URLError, TimeoutError, ConnectionError)):
-            raise
-        raise _not_available(spec, home, f"{type(exc).__name__}: {exc}") from None
-    names = arrays["class_values"]
-    if spec.class_names is not None:
-        if len(names) != len(spec.class_names):
-            raise _oc.ArffFormatError(
-                f"OpenML {spec.openml_name} has {len(names)} classes, expected "
-                f"{len(spec.class_names)}"
-            )
-        names = list(spec.class_names)
-    n_features = int(np.prod(spec.image_shape))
+    n_classes = len(spec.info.target_names)
+    if len(arrays["class_values"]) != n_classes:
+        raise ArffFormatError(
+            f"OpenML {spec.openml_name} has {len(arrays['class_values'])} classes, "
+            f"expected {n_classes}"
+        )
+    n_features = int(np.prod(spec.info.image_shape))
     if arrays["data"].shape[1] != n_features:
-        raise _oc.ArffFormatError(
+        raise ArffFormatError(
             f"OpenML {spec.openml_name} has {arrays['data'].shape[1]} features, "
             f"expected {n_features}"
         )
-    arrays["target_names"] = [str(n) for n in names]
+    arrays["target_names"] = list(spec.info.target_names)
     return arrays
 
 
-def _load_openml(
+def _openml_arrays(
     spec: _OpenMLSpec,
     *,
     data_home: str | os.PathLike | None,
     download_if_missing: bool,
-    as_images: bool,
-    subset: str,
-    return_X_y: bool,
     cache: bool,
     n_retries: int,
     delay: float,
-) -> Bunch | tuple[np.ndarray, np.ndarray]:
-    _check_data_home(data_home)
-    download_if_missing = _check_bool("download_if_missing", download_if_missing)
-    as_images = _check_bool("as_images", as_images)
-    return_X_y = _check_bool("return_X_y", return_X_y)
-    cache = _check_bool("cache", cache)
-    subset = _check_subset(subset)
-    _check_retries(n_retries, delay)
+    stacklevel: int,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """All rows of an OpenML dataset: the array cache, else OpenML's files.
 
+    ``stacklevel`` of the warnings: the user's call, seen from here.
+    """
     home = str(get_data_home(data_home)) if cache else None
     expected = {
-        "format": _oc.CACHE_FORMAT,
+        "format": _array_cache.CACHE_FORMAT,
         "openml_name": spec.openml_name,
         "version": spec.version,
     }
-    loaded = None
     if cache:
         path = _cache_path(home, spec)
         try:
-            data, target, meta = _oc.read_array_cache(path, expected)
-            loaded = data, target, meta
+            return _array_cache.read_array_cache(path, expected)
         except FileNotFoundError:
             pass
-        except _oc.CacheInvalid as exc:
+        except _array_cache.CacheInvalid as exc:
             warnings.warn(
                 f"sk_lenet: the array cache {path} is invalid ({exc}); "
                 f"rebuilding it from the OpenML cache.",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
-    if loaded is None:
-        arrays = _fetch_from_openml(
-            spec,
-            home,
-            cache=cache,
-            download_if_missing=download_if_missing,
-            n_retries=n_retries,
-            delay=delay,
-        )
-        data, target = arrays.pop("data"), arrays.pop("target")
-        meta = dict(expected, **arrays)
-        if cache:
-            try:
-                _oc.write_array_cache(path, data, target, meta)
-            except OSError as exc:
-                warnings.warn(
-                    f"sk_lenet: could not write the array cache {path} ({exc}); "
-                    f"the next load will parse the OpenML file again.",
-                    RuntimeWarning,
-                    stacklevel=3,
-                )
-    else:
-        data, target, meta = loaded
+    arrays = _fetch_from_openml(
+        spec,
+        home,
+        download_if_missing=download_if_missing,
+        n_retries=n_retries,
+        delay=delay,
+    )
+    data, target = arrays.pop("data"), arrays.pop("target")
+    meta = dict(expected, **arrays)
+    if cache:
+        try:
+            _array_cache.write_array_cache(path, data, target, meta)
+        except OSError as exc:
+            warnings.warn(
+                f"sk_lenet: could not write the array cache {path} ({exc}); "
+                f"the next load will parse the OpenML file again.",
+                RuntimeWarning,
+                stacklevel=stacklevel,
+            )
+    return data, target, meta
 
-    n_total = data.shape[0]
+
+def _openml_rows(spec: _OpenMLSpec, n_total: int, subset: str) -> slice:
     if subset != "all" and n_total != spec.n_train + spec.n_test:
         raise ValueError(
             f"OpenML {spec.openml_name} has {n_total} rows, expected "
             f"{spec.n_train} + {spec.n_test}; cannot take the {subset!r} split"
         )
-    rows = {
+    return {
         "all": slice(None),
         "train": slice(0, spec.n_train),
         "test": slice(spec.n_train, n_total),
     }[subset]
-    data, target = _select(data, target, rows)
+
+
+def _load_openml(
+    spec: _OpenMLSpec,
+    *,
+    as_images: bool,
+    subset: str,
+    return_X_y: bool,
+    **source: Any,
+) -> Bunch | tuple[np.ndarray, np.ndarray]:
+    # user -> validate_params' wrapper -> fetch_* -> here -> _openml_arrays
+    data, target, meta = _openml_arrays(spec, stacklevel=5, **source)
+    data, target = _select(data, target, _openml_rows(spec, data.shape[0], subset))
+    info = spec.info
+    planar = info.data_format == "channels_first"
     if as_images:
-        layout = "channels_first" if spec.planar else "channels_last"
-        data = rows_to_images(data, spec.image_shape, layout)
-    h, w, c = spec.image_shape
+        data = rows_to_images(data, info.image_shape, info.data_format)
+    h, w, c = info.image_shape
     layout = (
         f"(n, {h}, {w}, {c}) channels-last images"
         if as_images
         else (
             f"(n, {h * w * c}) flat rows in OpenML's channel-planar layout "
             f"(1024 red, 1024 green, 1024 blue values, each row-major)"
-            if spec.planar
+            if planar
             else f"(n, {h * w * c}) flat rows, row-major {h}x{w} pixels"
         )
     )
     descr = (
-        f"{spec.title} (OpenML {spec.openml_name!r} version {spec.version}), "
+        f"{info.title} (OpenML {spec.openml_name!r} version {spec.version}), "
         f"loaded by sk_lenet.datasets.\n\n"
         f"subset={subset!r}: {data.shape[0]} images; the canonical split is "
         f"the first {spec.n_train} rows (train) and the last {spec.n_test} "
         f"rows (test).\n"
         f"data: uint8 pixels 0..255, {layout}.\n"
-        f"target: int64 class indices 0..{len(meta['target_names']) - 1}; "
+        f"target: int64 class indices 0..{len(info.target_names) - 1}; "
         f"target_names[target] gives the class names.\n\n"
         f"{meta.get('DESCR', '')}"
     )
@@ -379,12 +418,13 @@ def _load_openml(
         target,
         return_X_y=return_X_y,
         feature_names=list(meta["feature_names"]),
-        target_names=np.asarray(meta["target_names"]),
+        target_names=np.asarray(info.target_names),
         DESCR=descr,
         details=dict(meta.get("details", {}), subset=subset, as_images=as_images),
     )
 
 
+@validate_params(_FETCH_CONSTRAINTS, prefer_skip_nested_validation=True)
 def fetch_mnist(
     *,
     data_home: str | os.PathLike | None = None,
@@ -400,9 +440,9 @@ def fetch_mnist(
 
     70000 grey-level images of 28x28 pixels: 60000 training images followed
     by 10000 test images, in the original order.  The first call downloads
-    the ARFF file through :func:`sklearn.datasets.fetch_openml` (about 20 MB
-    compressed) and writes a verified array cache; later calls read that
-    cache in well under a second.
+    OpenML's ARFF file (about 20 MB compressed) into scikit-learn's OpenML
+    cache, checks its md5 and writes a verified array cache; later calls read
+    that cache in well under a second.
 
     Parameters
     ----------
@@ -424,11 +464,12 @@ def fetch_mnist(
     cache : bool, default=True
         Read and write the caches under ``data_home`` (like
         :func:`~sklearn.datasets.fetch_openml`); False downloads every time
-        and writes nothing.
+        and keeps nothing.
     n_retries : int, default=3
-        Extra attempts after a network timeout or an HTTP error.  Failures
-        that cannot be transient (no route to the host, name resolution
-        failed, connection refused) are not retried.
+        Extra attempts after a failure that may be transient (a timeout, a
+        dropped connection, an HTTP server error, a download whose md5 is
+        wrong).  Failures that cannot be transient (no route to the host,
+        name resolution failed, connection refused) are not retried.
     delay : float, default=1.0
         Seconds between attempts.
 
@@ -481,6 +522,7 @@ def fetch_mnist(
     )
 
 
+@validate_params(_FETCH_CONSTRAINTS, prefer_skip_nested_validation=True)
 def fetch_cifar10(
     *,
     data_home: str | os.PathLike | None = None,
@@ -496,11 +538,11 @@ def fetch_cifar10(
 
     60000 RGB images of 32x32 pixels in 10 classes: 50000 training images
     followed by 10000 test images, in the original order.  The first call
-    downloads the ARFF file through :func:`sklearn.datasets.fetch_openml`
-    (about 250 MB compressed) and writes a verified array cache; later calls
-    read that cache in well under a second.  Memory stays low: about 190 MB
-    for the pixels (twice that with ``as_images=True``), also on the first
-    call.
+    downloads OpenML's ARFF file (about 250 MB compressed) into
+    scikit-learn's OpenML cache, checks its md5 and writes a verified array
+    cache; later calls read that cache in well under a second.  Memory stays
+    low: about 190 MB for the pixels (twice that with ``as_images=True``),
+    also on the first call.
 
     Parameters
     ----------
@@ -524,11 +566,12 @@ def fetch_cifar10(
     cache : bool, default=True
         Read and write the caches under ``data_home`` (like
         :func:`~sklearn.datasets.fetch_openml`); False downloads every time
-        and writes nothing.
+        and keeps nothing.
     n_retries : int, default=3
-        Extra attempts after a network timeout or an HTTP error.  Failures
-        that cannot be transient (no route to the host, name resolution
-        failed, connection refused) are not retried.
+        Extra attempts after a failure that may be transient (a timeout, a
+        dropped connection, an HTTP server error, a download whose md5 is
+        wrong).  Failures that cannot be transient (no route to the host,
+        name resolution failed, connection refused) are not retried.
     delay : float, default=1.0
         Seconds between attempts.
 
@@ -589,11 +632,9 @@ def fetch_cifar10(
 # --------------------------------------------------------------------------
 
 
-def _digits_split(target: np.ndarray, subset: str) -> slice | np.ndarray:
+def _digits_rows(target: np.ndarray, subset: str) -> slice | np.ndarray:
     if subset == "all":
         return slice(None)
-    from sklearn.model_selection import train_test_split
-
     train, test = train_test_split(
         np.arange(target.shape[0]),
         test_size=_DIGITS_TEST_SIZE,
@@ -603,6 +644,15 @@ def _digits_split(target: np.ndarray, subset: str) -> slice | np.ndarray:
     return np.sort(train if subset == "train" else test)
 
 
+def _digits_arrays() -> tuple[np.ndarray, np.ndarray, Bunch]:
+    from sklearn.datasets import load_digits as _sk_load_digits
+
+    raw = _sk_load_digits()
+    data = np.rint(raw.data * (255.0 / 16.0)).astype(np.uint8)
+    return data, raw.target.astype(np.int64), raw
+
+
+@validate_params(_LAYOUT_CONSTRAINTS, prefer_skip_nested_validation=True)
 def load_digits(
     *,
     as_images: bool = False,
@@ -657,17 +707,10 @@ def load_digits(
     >>> X_train.shape
     (1347, 64)
     """
-    from sklearn.datasets import load_digits as _sk_load_digits
-
-    as_images = _check_bool("as_images", as_images)
-    return_X_y = _check_bool("return_X_y", return_X_y)
-    subset = _check_subset(subset)
-    raw = _sk_load_digits()
-    data = np.rint(raw.data * (255.0 / 16.0)).astype(np.uint8)
-    target = raw.target.astype(np.int64)
-    data, target = _select(data, target, _digits_split(target, subset))
+    data, target, raw = _digits_arrays()
+    data, target = _select(data, target, _digits_rows(target, subset))
     if as_images:
-        data = data.reshape(-1, 8, 8, 1)
+        data = data.reshape(-1, *_INFO["digits"].image_shape)
     descr = (
         "scikit-learn's bundled handwritten digits (UCI optdigits test set), "
         "served by sk_lenet.datasets.load_digits.\n\n"
@@ -683,7 +726,7 @@ def load_digits(
         target,
         return_X_y=return_X_y,
         feature_names=list(raw.feature_names),
-        target_names=np.asarray([str(i) for i in range(10)]),
+        target_names=np.asarray(_INFO["digits"].target_names),
         DESCR=descr,
         details={"subset": subset, "as_images": as_images},
     )
@@ -696,6 +739,8 @@ def load_digits(
 _OPENML_ONLY = ("data_home", "download_if_missing", "cache", "n_retries", "delay")
 
 
+# prefer_skip_nested_validation=False: the loader it calls checks **kwargs
+@validate_params({"name": [str]}, prefer_skip_nested_validation=False)
 def load_dataset(name: str, **kwargs: Any) -> Bunch | tuple[np.ndarray, np.ndarray]:
     """Load a dataset by name.
 
@@ -728,15 +773,7 @@ def load_dataset(name: str, **kwargs: Any) -> Bunch | tuple[np.ndarray, np.ndarr
     >>> X.shape, y.dtype
     ((450, 64), dtype('int64'))
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str, got {type(name).__name__}")
-    key = _ALIASES.get(name.strip().lower())
-    if key is None:
-        raise ValueError(
-            f"unknown dataset {name!r}; valid names are "
-            f"{', '.join(map(repr, DATASETS))} (aliases: 'mnist_784', "
-            f"'cifar_10', 'cifar-10'; case-insensitive)"
-        )
+    key = _dataset_key(name)
     if key == "digits":
         for option in _OPENML_ONLY:
             kwargs.pop(option, None)
@@ -744,3 +781,192 @@ def load_dataset(name: str, **kwargs: Any) -> Bunch | tuple[np.ndarray, np.ndarr
     if key == "mnist":
         return fetch_mnist(**kwargs)
     return fetch_cifar10(**kwargs)
+
+
+@validate_params({"name": [str]}, prefer_skip_nested_validation=True)
+def dataset_info(name: str) -> DatasetInfo:
+    """The facts about a dataset: shape, layout of the flat rows, class names.
+
+    Parameters
+    ----------
+    name : {"digits", "mnist", "cifar10"}
+        As for :func:`load_dataset`: case-insensitive, with the aliases
+        ``"mnist_784"``, ``"cifar_10"`` and ``"cifar-10"``.
+
+    Returns
+    -------
+    info : DatasetInfo
+        Frozen dataclass with ``name`` (canonical), ``title``,
+        ``image_shape``, ``data_format`` and ``target_names``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known dataset; the message lists the valid names.
+
+    Examples
+    --------
+    >>> from sk_lenet.datasets import dataset_info
+    >>> info = dataset_info("CIFAR-10")
+    >>> info.name, info.image_shape, info.data_format
+    ('cifar10', (32, 32, 3), 'channels_first')
+    >>> info.target_names[3]
+    'cat'
+    """
+    return _INFO[_dataset_key(name)]
+
+
+def _subsample(
+    X: np.ndarray, y: np.ndarray, n: int | None, random_state: Any
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """At most ``n`` rows, stratified when every class can keep a row."""
+    if n is None or len(y) <= n:
+        return X, y, False
+    try:
+        X, _, y, _ = train_test_split(
+            X, y, train_size=n, stratify=y, random_state=random_state
+        )
+    except ValueError:  # fewer rows wanted than classes, or a class of one
+        X, _, y, _ = train_test_split(X, y, train_size=n, random_state=random_state)
+    return X, y, True
+
+
+@validate_params(
+    {
+        "name": [str],
+        "test_size": [Interval(RealNotInt, 0, 1, closed="neither"), None],
+        "n_train": [Interval(Integral, 1, None, closed="left"), None],
+        "n_test": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "data_home": _DATA_HOME,
+        "download_if_missing": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def load_train_test(
+    name: str,
+    *,
+    test_size: float | None = None,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    random_state: int | np.random.RandomState | None = 0,
+    data_home: str | os.PathLike | None = None,
+    download_if_missing: bool = True,
+) -> Bunch:
+    """Training and test rows of a dataset, optionally subsampled.
+
+    The one place where sk_lenet splits and subsamples: the command line
+    and the examples call it (their ``--quick`` runs use
+    ``n_train=QUICK_TRAIN, n_test=QUICK_TEST``).
+
+    Parameters
+    ----------
+    name : {"digits", "mnist", "cifar10"}
+        As for :func:`load_dataset` (case-insensitive, aliases accepted).
+    test_size : float in (0, 1) or None, default=None
+        ``None`` uses the dataset's canonical split (``subset="train"`` and
+        ``"test"`` of its loader); a float splits all the images with
+        ``train_test_split(test_size=test_size, stratify=target,
+        random_state=random_state)``.
+    n_train, n_test : int or None, default=None
+        Keep at most this many training / test images, drawn with
+        ``train_test_split(train_size=n, stratify=y,
+        random_state=random_state)`` (without stratification when ``n`` is
+        smaller than the number of classes); no-op when the part is already
+        that small.  ``None`` keeps every image.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the split (when ``test_size`` is a float) and of the
+        subsampling.
+    data_home : str or path-like, default=None
+        Cache folder of :func:`fetch_mnist` / :func:`fetch_cifar10`; ignored
+        for ``"digits"``.
+    download_if_missing : bool, default=True
+        If False, raise :class:`DatasetNotAvailableError` instead of
+        downloading a dataset that is not cached.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with attributes:
+
+        X_train, X_test : ndarray of uint8, shape (n, n_features)
+            Flat rows of pixels 0..255, in the layout ``data_format``.
+        y_train, y_test : ndarray of int64, shape (n,)
+            Class indices.
+        target_names : ndarray of str
+            ``target_names[y]`` names each image's class.
+        image_shape : tuple of int
+            ``(height, width, channels)``.
+        data_format : str
+            Layout of the flat rows (see :class:`DatasetInfo`).
+        name : str
+            The canonical dataset name.
+        split : str
+            How the rows were chosen, e.g. ``"the dataset's canonical
+            train/test split, subsampled to 1000/300"``.
+
+    Raises
+    ------
+    DatasetNotAvailableError
+        If an OpenML dataset is not cached and cannot be downloaded.
+
+    Examples
+    --------
+    >>> from sk_lenet.datasets import QUICK_TEST, QUICK_TRAIN, load_train_test
+    >>> data = load_train_test("digits", n_train=QUICK_TRAIN, n_test=QUICK_TEST)
+    >>> data.X_train.shape, data.X_test.shape
+    ((1000, 64), (300, 64))
+    >>> data.split
+    "the dataset's canonical train/test split, subsampled to 1000/300"
+    """
+    key = _dataset_key(name)
+    info = _INFO[key]
+    if key == "digits":
+        data, target, _ = _digits_arrays()
+
+        def rows(subset: str) -> slice | np.ndarray:
+            return _digits_rows(target, subset)
+
+    else:
+        spec = _OPENML[key]
+        data, target, _ = _openml_arrays(
+            spec,
+            data_home=data_home,
+            download_if_missing=download_if_missing,
+            cache=True,
+            n_retries=3,
+            delay=1.0,
+            stacklevel=4,  # user -> validate_params' wrapper -> here
+        )
+
+        def rows(subset: str) -> slice | np.ndarray:
+            return _openml_rows(spec, data.shape[0], subset)
+
+    if test_size is None:
+        X_train, y_train = _select(data, target, rows("train"))
+        X_test, y_test = _select(data, target, rows("test"))
+        split = "the dataset's canonical train/test split"
+    else:
+        X_train, X_test, y_train, y_test = train_test_split(
+            data,
+            target,
+            test_size=test_size,
+            stratify=target,
+            random_state=random_state,
+        )
+        split = f"a stratified {test_size:g} test split"
+    X_train, y_train, fewer_train = _subsample(X_train, y_train, n_train, random_state)
+    X_test, y_test, fewer_test = _subsample(X_test, y_test, n_test, random_state)
+    if fewer_train or fewer_test:
+        split += f", subsampled to {len(y_train)}/{len(y_test)}"
+    return Bunch(
+        X_train=X_train,
+        X_test=X_test,
+        y_train=y_train,
+        y_test=y_test,
+        target_names=np.asarray(info.target_names),
+        image_shape=info.image_shape,
+        data_format=info.data_format,
+        name=key,
+        split=split,
+    )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 from collections.abc import Sequence
@@ -190,3 +191,58 @@ def write_openml_fixture(
     _write_json(paths["features"], {"data_features": {"feature": features}})
     _write_json(paths["qualities"], {"data_qualities": {"quality": quality}})
     return paths
+
+
+class _Response(io.BytesIO):
+    """What ``urllib.request.urlopen`` returns, as far as sk_lenet reads it."""
+
+    def __init__(self, payload: bytes, headers: dict[str, str]):
+        super().__init__(payload)
+        self.headers = headers
+
+
+class FakeOpenML:
+    """Stands in for ``sk_lenet._openml._urlopen``: serves an OpenML fixture.
+
+    ``server_home`` is a data_home written by :func:`write_openml_fixture`;
+    a request for ``https://api.openml.org/<path>`` is answered with the
+    uncompressed content of ``server_home/openml/openml.org/<path>.gz``, or
+    HTTP 404.  ``gzip_encoded`` answers gzip-compressed with
+    ``Content-Encoding: gzip`` (as a server may); ``tamper`` maps a URL path
+    suffix to a function changing the bytes served; ``fail_first`` makes the
+    first requests time out.  ``urls`` records every request.
+    """
+
+    def __init__(
+        self,
+        server_home: str | os.PathLike,
+        *,
+        gzip_encoded: bool = False,
+        tamper: dict | None = None,
+        fail_first: int = 0,
+    ):
+        self.root = Path(server_home) / "openml" / "openml.org"
+        self.gzip_encoded = gzip_encoded
+        self.tamper = dict(tamper or {})
+        self.fail_first = fail_first
+        self.urls: list[str] = []
+
+    def __call__(self, request, timeout=None):
+        from urllib.error import HTTPError, URLError
+        from urllib.parse import urlparse
+
+        url = request.full_url
+        self.urls.append(url)
+        if len(self.urls) <= self.fail_first:
+            raise URLError(TimeoutError("timed out"))
+        path = urlparse(url).path
+        local = self.root / (path.strip("/") + ".gz")
+        if not local.is_file():
+            raise HTTPError(url, 404, "Not Found", {}, io.BytesIO(b""))
+        payload = gzip.decompress(local.read_bytes())
+        for suffix, change in self.tamper.items():
+            if path.endswith(suffix):
+                payload = change(payload)
+        if self.gzip_encoded:
+            return _Response(gzip.compress(payload), {"Content-Encoding": "gzip"})
+        return _Response(payload, {})

@@ -25,14 +25,42 @@ def _fitted_reshaper():
     return ImageReshaper().fit(ROWS)
 
 
-def _offline(tmp_path, monkeypatch):
-    import sklearn.datasets._openml as openml
+def _user_files(root):
+    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _keeps_openml_cache(tmp_path, monkeypatch, *, corrupt_arff, **kwargs):
+    """Load MNIST offline from a cache the user owns that cannot serve it.
+
+    The OpenML cache holds the JSON documents and, with ``corrupt_arff``, an
+    ARFF file whose md5 is wrong (else no ARFF).  The loader must raise and
+    leave every file byte for byte as it was: checked here, since the table's
+    own check only sees the files that existed before the call.
+    """
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _openml_fixtures import MNIST, write_openml_fixture
+
+    from sk_lenet import _openml
 
     def refuse(*args, **kwargs):
         raise URLError("network is unreachable")
 
-    monkeypatch.setattr(openml, "urlopen", refuse)
-    return fetch_mnist(data_home=tmp_path)
+    monkeypatch.setattr(_openml, "_urlopen", refuse)
+    paths = write_openml_fixture(tmp_path, MNIST, ROWS, [3, 4])
+    paths["arff_legacy"].unlink()
+    if corrupt_arff:
+        paths["arff"].write_bytes(paths["arff"].read_bytes()[:-20])
+    else:
+        paths["arff"].unlink()
+    before = _user_files(tmp_path)
+    assert before
+    try:
+        return fetch_mnist(data_home=tmp_path, **kwargs)
+    finally:
+        assert _user_files(tmp_path) == before, "a cached file was changed or lost"
 
 
 CASES = [
@@ -102,19 +130,27 @@ CASES = [
         "bad subset",
         lambda tp, mp: load_dataset("digits", subset="validation"),
         ValueError,
-        "subset must be one of",
+        "'subset' parameter of load_dataset must be a str among",
     ),
     (
-        "offline, nothing cached",
-        lambda tp, mp: _offline(tp, mp),
+        "offline, ARFF not cached",
+        lambda tp, mp: _keeps_openml_cache(tp, mp, corrupt_arff=False),
         DatasetNotAvailableError,
-        "load_digits",
+        "network is unreachable.*load_digits",
+    ),
+    (
+        "offline, cached ARFF corrupt",
+        lambda tp, mp: _keeps_openml_cache(tp, mp, corrupt_arff=True),
+        DatasetNotAvailableError,
+        "does not match OpenML's md5",
     ),
     (
         "no download allowed",
-        lambda tp, mp: fetch_mnist(data_home=tp, download_if_missing=False),
+        lambda tp, mp: _keeps_openml_cache(
+            tp, mp, corrupt_arff=False, download_if_missing=False
+        ),
         DatasetNotAvailableError,
-        "SCIKIT_LEARN_DATA",
+        "download_if_missing=False.*SCIKIT_LEARN_DATA",
     ),
     # persistence
     (

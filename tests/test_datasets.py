@@ -2,10 +2,12 @@
 
 Everything except the ``real_data`` tests runs on tiny OpenML caches written
 into ``tmp_path`` by ``_openml_fixtures`` and with the network switched off
-(an autouse fixture makes scikit-learn's ``urlopen`` raise).  The
-``real_data`` tests build a real OpenML cache from ``../shared`` (beside the
-checkout) with its ``tools/openml_cache.py`` and are skipped where that
-folder is absent.
+(an autouse fixture makes ``sk_lenet._openml._urlopen``, the one network
+seam, raise).  The ``real_data`` tests build a real OpenML cache with the
+``tools/openml_cache.py`` of the folder named by ``SK_LENET_REAL_DATA`` and
+are skipped, with that reason, where it is unset.  The reader, the download
+and the array cache have their own files: ``test_arff.py``,
+``test_openml.py``, ``test_array_cache.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from urllib.error import URLError
 import numpy as np
 import pytest
 
-from sk_lenet import _openml_cache as oc
+from sk_lenet import _array_cache as ac
+from sk_lenet import _openml
 from sk_lenet import datasets as D
 
 # the fixture writer sits beside this file (tests/ may or may not be a package)
@@ -57,10 +60,8 @@ class _NoNetwork:
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
-    from sklearn.datasets import _openml
-
     fake = _NoNetwork()
-    monkeypatch.setattr(_openml, "urlopen", fake)
+    monkeypatch.setattr(_openml, "_urlopen", fake)
     return fake
 
 
@@ -246,12 +247,9 @@ def test_second_load_reads_array_cache_only(mnist_home, monkeypatch):
     assert _cache_file(home, MNIST).exists()
 
     def boom(*args, **kwargs):
-        raise AssertionError("fetch_openml must not be called on a cached load")
+        raise AssertionError("OpenML's files must not be read on a cached load")
 
-    import sklearn.datasets
-
-    monkeypatch.setattr(sklearn.datasets, "fetch_openml", boom)
-    monkeypatch.setattr(oc, "fetch_openml_arrays", boom)
+    monkeypatch.setattr(_openml, "fetch_openml_arrays", boom)
     second = D.fetch_mnist(data_home=home)
     np.testing.assert_array_equal(second.data, X)
     np.testing.assert_array_equal(second.target, y)
@@ -290,78 +288,30 @@ def test_corrupt_cache_is_detected_and_rebuilt(mnist_home, how):
     D.fetch_mnist(data_home=home)
     path = _cache_file(home, MNIST)
     _corrupt(path, how)
-    with pytest.warns(RuntimeWarning, match="invalid"):
+    with pytest.warns(RuntimeWarning, match="invalid") as record:
         Xr, yr = D.fetch_mnist(data_home=home, return_X_y=True)
+    assert record[0].filename == __file__  # points at the user's call
     np.testing.assert_array_equal(Xr, X)
     np.testing.assert_array_equal(yr, y)
     # rebuilt: the next load is clean and warning-free
-    oc.read_array_cache(str(path), {})
+    ac.read_array_cache(str(path), {})
     Xr2, _ = D.fetch_mnist(data_home=home, return_X_y=True)
     np.testing.assert_array_equal(Xr2, X)
 
 
-def test_flipped_byte_is_caught_by_crc(mnist_home):
-    home, _, _, _ = mnist_home
-    D.fetch_mnist(data_home=home)
-    path = _cache_file(home, MNIST)
-    _corrupt(path, "flip_data")
-    with pytest.raises(oc.CacheInvalid):
-        oc.read_array_cache(str(path), {})
-
-
-def test_cache_of_other_dataset_or_format_is_rejected(mnist_home):
-    home = mnist_home[0]
-    D.fetch_mnist(data_home=home)
-    path = str(_cache_file(home, MNIST))
-    with pytest.raises(oc.CacheInvalid, match="openml_name"):
-        oc.read_array_cache(path, {"openml_name": "CIFAR_10"})
-    with pytest.raises(oc.CacheInvalid, match="format"):
-        oc.read_array_cache(path, {"format": oc.CACHE_FORMAT + 1})
-
-
 def test_crash_mid_write_leaves_no_partial_file(mnist_home, monkeypatch):
-    home, X, y, _ = mnist_home
+    home = mnist_home[0]
     path = _cache_file(home, MNIST)
 
     def crash(fh, **arrays):
         fh.write(b"PK\x03\x04 half of a zip file")
         raise KeyboardInterrupt("simulated crash mid-write")
 
-    monkeypatch.setattr(oc, "_savez", crash)
+    monkeypatch.setattr(ac, "_savez", crash)
     with pytest.raises(KeyboardInterrupt):
         D.fetch_mnist(data_home=home)
     assert not path.exists()
     assert list(path.parent.iterdir()) == []  # temp file cleaned up
-
-    # an existing good file survives a crashed rewrite untouched
-    monkeypatch.undo()
-    write_openml_fixture(home, MNIST, X, y)
-    monkeypatch.setattr(
-        D,
-        "_OPENML",
-        {k: dataclasses.replace(v, n_train=6, n_test=3) for k, v in D._OPENML.items()},
-    )
-    D.fetch_mnist(data_home=home)
-    good = path.read_bytes()
-    monkeypatch.setattr(oc, "_savez", crash)
-    with pytest.raises(KeyboardInterrupt):
-        oc.write_array_cache(str(path), X, y, {"openml_name": "mnist_784"})
-    assert path.read_bytes() == good
-    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
-
-
-def test_stale_temp_files_of_killed_writers_are_removed(mnist_home):
-    home = mnist_home[0]
-    path = _cache_file(home, MNIST)
-    path.parent.mkdir(parents=True)
-    old = path.parent / f".{path.name}.abc123.tmp"
-    young = path.parent / f".{path.name}.def456.tmp"
-    old.write_bytes(b"PK partial")
-    young.write_bytes(b"PK partial")
-    os.utime(old, (time.time() - 7 * 3600,) * 2)
-    D.fetch_mnist(data_home=home)
-    assert not old.exists()
-    assert young.exists()  # may belong to a writer still running
 
 
 def test_concurrent_loads_in_two_processes(mnist_home):
@@ -370,9 +320,10 @@ def test_concurrent_loads_in_two_processes(mnist_home):
         "import dataclasses, sys\n"
         "import numpy as np\n"
         "from sk_lenet import datasets as D\n"
-        "from sklearn.datasets import _openml\n"
-        "def off(*a, **k): raise OSError('offline')\n"
-        "_openml.urlopen = off\n"
+        "from urllib.error import URLError\n"
+        "from sk_lenet import _openml\n"
+        "def off(*a, **k): raise URLError('offline')\n"
+        "_openml._urlopen = off\n"
         "for i in range(5):\n"
         "    X, y = D.fetch_mnist(data_home=sys.argv[1], return_X_y=True)\n"
         "    assert X.shape == (9, 784), X.shape\n"
@@ -451,28 +402,42 @@ def test_download_if_missing_false(mnist_home, tmp_path_factory, no_network):
 
 
 def test_transient_errors_are_retried(tmp_path, monkeypatch):
-    from sklearn.datasets import _openml
-
     calls = []
 
     def flaky(req, *args, **kwargs):
         calls.append(req)
         raise URLError(TimeoutError("timed out"))
 
-    monkeypatch.setattr(_openml, "urlopen", flaky)
+    monkeypatch.setattr(_openml, "_urlopen", flaky)
     with pytest.raises(D.DatasetNotAvailableError, match="timed out"):
         D.fetch_mnist(data_home=tmp_path, n_retries=2, delay=0.0)
     assert len(calls) == 3
 
 
-def test_openml_module_restored_after_call(mnist_home):
-    from sklearn.datasets import _openml
+def test_scikit_learn_is_neither_patched_nor_parsing(mnist_home, monkeypatch):
+    # The ARFF is parsed by sk_lenet's reader: scikit-learn's parsers (whose
+    # pandas one fails on mnist_784 with pandas >= 3.1 and then deletes the
+    # cached file) are never called, and no module global of scikit-learn is
+    # swapped, not even during the call.
+    import sklearn.datasets
+    from sklearn.datasets import _arff_parser
+    from sklearn.datasets import _openml as sk_openml
 
-    before = (_openml.urlopen, _openml.load_arff_from_gzip_file)
+    before = dict(vars(sk_openml))
+
+    def boom(*args, **kwargs):
+        raise AssertionError("scikit-learn's OpenML loader must not be called")
+
+    monkeypatch.setattr(sk_openml, "load_arff_from_gzip_file", boom)
+    monkeypatch.setattr(_arff_parser, "load_arff_from_gzip_file", boom)
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", boom)
+    patched = dict(vars(sk_openml))
     D.fetch_mnist(data_home=mnist_home[0])
     with pytest.raises(D.DatasetNotAvailableError):
         D.fetch_cifar10(data_home=mnist_home[0])
-    assert (_openml.urlopen, _openml.load_arff_from_gzip_file) == before
+    assert dict(vars(sk_openml)) == patched
+    monkeypatch.undo()
+    assert dict(vars(sk_openml)) == before
 
 
 # --------------------------------------------------------------------------
@@ -544,38 +509,57 @@ def test_unknown_dataset_name():
 
 
 @pytest.mark.parametrize(
-    "kwargs, exc, match",
+    "kwargs, accepted",
     [
-        ({"subset": "validation"}, ValueError, "subset must be one of"),
-        ({"subset": None}, TypeError, "subset must be one of"),
-        ({"as_images": "yes"}, TypeError, "as_images must be True or False"),
-        ({"return_X_y": 1}, TypeError, "return_X_y"),
-        ({"data_home": 3}, TypeError, "data_home"),
-        ({"cache": None}, TypeError, "cache"),
-        ({"download_if_missing": "no"}, TypeError, "download_if_missing"),
-        ({"n_retries": -1}, ValueError, "n_retries"),
-        ({"delay": "1"}, TypeError, "delay"),
+        ({"subset": "validation"}, "a str among"),
+        ({"subset": None}, "a str among"),
+        ({"as_images": "yes"}, "an instance of 'bool'"),
+        ({"return_X_y": 1}, "an instance of 'bool'"),
+        ({"data_home": 3}, "an instance of 'str'"),
+        ({"cache": None}, "an instance of 'bool'"),
+        ({"download_if_missing": "no"}, "an instance of 'bool'"),
+        ({"n_retries": -1}, "an int in the range [0, inf)"),
+        ({"delay": "1"}, "a float in the range [0.0, inf)"),
     ],
 )
-def test_bad_arguments(kwargs, exc, match, tmp_path):
+def test_bad_arguments(kwargs, accepted, tmp_path):
+    # scikit-learn's own validation: the message names the parameter, the
+    # loader and what is accepted; InvalidParameterError is a ValueError and
+    # a TypeError, so callers catching either keep working.
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    (param,) = kwargs
     kwargs.setdefault("data_home", tmp_path)
-    with pytest.raises(exc, match=match):
-        D.fetch_mnist(**kwargs)
+    for fetch in (D.fetch_mnist, D.fetch_cifar10):
+        with pytest.raises(InvalidParameterError) as excinfo:
+            fetch(**kwargs)
+        msg = str(excinfo.value)
+        assert f"'{param}' parameter of {fetch.__name__}" in msg
+        assert accepted in msg
+        if param == "subset":
+            assert all(repr(v) in msg for v in ("all", "train", "test"))
     kwargs.pop("data_home")
-    if kwargs and set(kwargs) <= {"subset", "as_images", "return_X_y"}:
-        with pytest.raises(exc, match=match):
+    if param in {"subset", "as_images", "return_X_y"}:
+        with pytest.raises(InvalidParameterError, match=f"'{param}' parameter of"):
             D.load_digits(**kwargs)
+        with pytest.raises(ValueError, match=f"'{param}' parameter of"):
+            D.load_dataset("digits", **kwargs)
 
 
 def test_public_api():
     assert sorted(D.__all__) == sorted(
         [
             "DATASETS",
+            "QUICK_TEST",
+            "QUICK_TRAIN",
+            "DatasetInfo",
             "DatasetNotAvailableError",
+            "dataset_info",
             "fetch_cifar10",
             "fetch_mnist",
             "load_dataset",
             "load_digits",
+            "load_train_test",
         ]
     )
     assert issubclass(D.DatasetNotAvailableError, OSError)
@@ -588,6 +572,142 @@ def test_quiet(mnist_home, capfd):
     D.load_digits()
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+# --------------------------------------------------------------------------
+# dataset_info, load_train_test
+# --------------------------------------------------------------------------
+
+
+def test_dataset_info_is_what_the_loaders_return(mnist_home, cifar_home):
+    assert [D.dataset_info(n).name for n in ("Digits", "mnist_784", "CIFAR-10")] == [
+        "digits",
+        "mnist",
+        "cifar10",
+    ]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        D.dataset_info("mnist").image_shape = (1, 1, 1)
+    loaded = {
+        "digits": D.load_digits(as_images=True),
+        "mnist": D.fetch_mnist(data_home=mnist_home[0], as_images=True),
+        "cifar10": D.fetch_cifar10(data_home=cifar_home[0], as_images=True),
+    }
+    for name, bunch in loaded.items():
+        info = D.dataset_info(name)
+        assert bunch.data.shape[1:] == info.image_shape
+        assert tuple(bunch.target_names) == info.target_names
+    assert D.dataset_info("cifar10").data_format == "channels_first"
+    assert D.dataset_info("mnist").data_format == "channels_last"
+    with pytest.raises(ValueError, match="unknown dataset 'svhn'"):
+        D.dataset_info("svhn")
+
+
+def test_load_train_test_canonical_split_of_digits():
+    data = D.load_train_test("digits")
+    assert set(data) == {
+        "X_train", "X_test", "y_train", "y_test", "target_names",
+        "image_shape", "data_format", "name", "split",
+    }  # fmt: skip
+    for part in ("train", "test"):
+        X, y = D.load_digits(subset=part, return_X_y=True)
+        np.testing.assert_array_equal(data[f"X_{part}"], X)
+        np.testing.assert_array_equal(data[f"y_{part}"], y)
+    assert data.split == "the dataset's canonical train/test split"
+    assert (data.name, data.image_shape, data.data_format) == (
+        "digits",
+        (8, 8, 1),
+        "channels_last",
+    )
+    assert list(data.target_names) == [str(i) for i in range(10)]
+
+
+def _rows(X):
+    return {row.tobytes() for row in X}
+
+
+def test_load_train_test_quick_subsample_is_stratified_and_seeded():
+    full = D.load_train_test("digits")
+    data = D.load_train_test("digits", n_train=D.QUICK_TRAIN, n_test=D.QUICK_TEST)
+    assert (D.QUICK_TRAIN, D.QUICK_TEST) == (1000, 300)
+    assert data.X_train.shape == (1000, 64) and data.X_test.shape == (300, 64)
+    assert data.split.endswith(", subsampled to 1000/300")
+    assert _rows(data.X_train) <= _rows(full.X_train)  # drawn from each part
+    assert _rows(data.X_test) <= _rows(full.X_test)
+    for part, n in (("train", 1000), ("test", 300)):
+        y, y_full = data[f"y_{part}"], full[f"y_{part}"]
+        share = np.bincount(y_full) * n / len(y_full)
+        assert np.abs(np.bincount(y, minlength=10) - share).max() <= 1
+    again = D.load_train_test("digits", n_train=1000, n_test=300)
+    np.testing.assert_array_equal(again.X_train, data.X_train)
+    other = D.load_train_test("digits", n_train=1000, n_test=300, random_state=1)
+    assert not np.array_equal(other.X_train, data.X_train)
+
+
+def test_load_train_test_float_split():
+    from sklearn.model_selection import train_test_split
+
+    X, y = D.load_digits(return_X_y=True)
+    data = D.load_train_test("digits", test_size=0.2, random_state=3)
+    expected = train_test_split(X, y, test_size=0.2, stratify=y, random_state=3)
+    for got, want in zip(
+        (data.X_train, data.X_test, data.y_train, data.y_test), expected, strict=True
+    ):
+        np.testing.assert_array_equal(got, want)
+    assert data.split == "a stratified 0.2 test split"
+
+
+def test_load_train_test_small_sizes():
+    data = D.load_train_test("digits", n_train=5000, n_test=5)  # 5 < 10 classes
+    assert (len(data.y_train), len(data.y_test)) == (1347, 5)
+    assert data.split.endswith("subsampled to 1347/5")
+
+
+def test_load_train_test_openml(mnist_home, cifar_home, no_network):
+    home, X, y, _ = mnist_home
+    data = D.load_train_test("MNIST_784", data_home=home)
+    np.testing.assert_array_equal(data.X_train, X[:N_TRAIN])
+    np.testing.assert_array_equal(data.y_test, y[N_TRAIN:])
+    assert (data.name, data.image_shape) == ("mnist", (28, 28, 1))
+    cifar = D.load_train_test(
+        "cifar10", data_home=cifar_home[0], download_if_missing=False
+    )
+    np.testing.assert_array_equal(cifar.X_test, cifar_home[1][N_TRAIN:])
+    assert cifar.data_format == "channels_first"
+    assert list(cifar.target_names) == list(D.CIFAR10_CLASSES)
+    assert no_network.calls == 0
+
+
+def test_load_train_test_warns_at_the_callers_line(mnist_home):
+    home = mnist_home[0]
+    D.fetch_mnist(data_home=home)
+    _cache_file(home, MNIST).write_bytes(b"garbage")
+    with pytest.warns(RuntimeWarning, match="invalid") as record:
+        D.load_train_test("mnist", data_home=home)
+    assert record[0].filename == __file__
+
+
+def test_load_train_test_offline(tmp_path, no_network):
+    with pytest.raises(D.DatasetNotAvailableError, match="load_digits"):
+        D.load_train_test("mnist", data_home=tmp_path, n_train=10)
+    with pytest.raises(D.DatasetNotAvailableError, match="download_if_missing=False"):
+        D.load_train_test("cifar10", data_home=tmp_path, download_if_missing=False)
+    assert no_network.calls == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, param",
+    [
+        ({"test_size": 1.0}, "test_size"),
+        ({"test_size": 0}, "test_size"),
+        ({"n_train": 0}, "n_train"),
+        ({"n_test": 2.5}, "n_test"),
+        ({"random_state": "seed"}, "random_state"),
+        ({"download_if_missing": None}, "download_if_missing"),
+    ],
+)
+def test_load_train_test_bad_arguments(kwargs, param):
+    with pytest.raises(ValueError, match=f"'{param}' parameter of load_train_test"):
+        D.load_train_test("digits", **kwargs)
 
 
 # --------------------------------------------------------------------------
@@ -612,8 +732,18 @@ def test_real_mnist(real_mnist_home):
     assert Xtr.shape == (60000, 28, 28, 1)
     assert abs(Xtr.mean() / 255 - 0.1307) < 1e-4
     assert abs(Xtr.std() / 255 - 0.3081) < 1e-4
-    cached = D.fetch_mnist(data_home=real_mnist_home)
+    t0 = time.perf_counter()
+    cached = D.fetch_mnist(data_home=real_mnist_home)  # the verified .npz only
+    reload_s = time.perf_counter() - t0
     np.testing.assert_array_equal(cached.data, bunch.data)
+    assert reload_s < 2.0, reload_s  # about 0.1 s; parsing the ARFF takes ~10 s
+    quick = D.load_train_test(
+        "mnist", n_train=D.QUICK_TRAIN, n_test=D.QUICK_TEST, data_home=real_mnist_home
+    )
+    assert quick.X_train.shape == (1000, 784) and quick.X_test.shape == (300, 784)
+    assert np.bincount(quick.y_test).min() >= 25  # stratified: every digit
+    test_rows = D.fetch_mnist(data_home=real_mnist_home, subset="test").data
+    assert _rows(quick.X_test) <= _rows(test_rows)
 
 
 @pytest.mark.real_data
