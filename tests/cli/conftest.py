@@ -9,6 +9,7 @@ import pytest
 
 from sk_lenet import cli
 
+
 def run(argv, capsys):
     """``main(argv)`` -> (exit code, stdout, stderr)."""
     code = cli.main([str(a) for a in argv])

@@ -97,7 +97,9 @@ def test_train_options_reach_the_estimator(tmp_path, capsys, monkeypatch):
 
 def test_train_mlp_hidden_layer_sizes(tmp_path, capsys):
     argv = ["train", "--model", "mlp-cifar10", "--set", "hidden_layer_sizes=32,16"]
-    code, out, err = run([*argv, "--quick", "-q", "--no-plots", "--output-dir", tmp_path], capsys)
+    code, out, err = run(
+        [*argv, "--quick", "-q", "--no-plots", "--output-dir", tmp_path], capsys
+    )
     assert code == 0, err
     assert "hidden_layer_sizes=(32, 16)" in out and "activation='relu'" in out
 
@@ -150,7 +152,7 @@ def test_evaluate_quick_is_a_fixed_stratified_sample(trained, capsys, subset, n)
     argv = ["evaluate", model, "--quick", "--no-plots", "--subset", subset]
     code, out, _ = run(argv, capsys)
     assert code == 0 and f"({subset} subset, {n} images)" in out
-    X, y = data.load_subset("digits", subset, quick=True)
+    _, y = data.load_subset("digits", subset, quick=True)
     assert np.bincount(y).min() >= n // 10 - 2  # every class, about equally
 
 
@@ -300,8 +302,10 @@ BAD_USAGE = {
     "grid cv": (["grid-search", "--param", "epochs=1", "--cv", "1"], "--cv"),
     "grid candidate fails": (
         # each value is valid alone; together they fail when fit starts
-        ["grid-search", "--quick", "--param", "early_stopping=True"]
-        + ["--set", "validation_fraction=0", "--cv", "2"],
+        [
+            *("grid-search", "--quick", "--param", "early_stopping=True"),
+            *("--set", "validation_fraction=0", "--cv", "2"),
+        ],
         "a grid candidate failed to fit",
     ),
     "mnist offline": (["train", "--dataset", "mnist", "--quick"], "not available"),
