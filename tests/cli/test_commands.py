@@ -32,14 +32,15 @@ def test_train_prints_settings_report_and_progress(trained):
     assert "Training LeNetClassifier (lenet) on digits: 1347 training / 450" in out
     assert "Hyperparameters (sk-lenet's defaults for the small 8x8 digits" in out
     assert (
-        "LeNetClassifier(optimizer='sgd', learning_rate=0.05, epochs=4, "
+        "LeNetClassifier(optimizer='sgd', learning_rate=0.05, epochs=8, "
         "batch_size=32, random_state=0, momentum=0.9)"
     ) in out
     assert "precision" in out and "macro avg" in out
-    assert float(out.split("Test accuracy: ")[1].split()[0]) > 0.85
+    # the documented accuracy of plain `sk-lenet train`
+    assert float(out.split("Test accuracy: ")[1].split()[0]) >= 0.95
     # progress goes to stderr, one line per epoch, nothing else
     lines = err.strip().splitlines()
-    assert [ln.split()[1] for ln in lines] == ["1/4", "2/4", "3/4", "4/4"]
+    assert [ln.split()[1] for ln in lines] == [f"{i}/8" for i in range(1, 9)]
     assert all(ln.startswith("epoch ") and "accuracy" in ln for ln in lines)
 
 
@@ -52,18 +53,8 @@ def test_train_saves_a_loadable_pipeline(trained):
     assert [name for name, _ in model.steps] == ["scale", "reshape", "clf"]
     assert model[-1].callbacks is None  # the progress logger is not saved
     X, y = load_digits(subset="test", return_X_y=True)
-    assert model.score(X, y) > 0.85
+    assert model.score(X, y) >= 0.95
     assert sorted(p.name for p in out_dir.iterdir()) == ["lenet_digits.pkl"]
-
-
-@pytest.mark.slow
-def test_train_default_is_accurate(tmp_path, capsys):
-    """``sk-lenet train`` with no options: the documented ≥ 0.95 on digits."""
-    code, out, _ = run(["train", "--output-dir", tmp_path, "--no-plots", "-q"], capsys)
-    assert code == 0
-    acc = float(out.split("Test accuracy: ")[1].split()[0])
-    assert acc >= 0.95
-    assert not list(tmp_path.glob("*.png"))
 
 
 def test_train_options_reach_the_estimator(tmp_path, capsys, monkeypatch):
@@ -142,7 +133,7 @@ def test_evaluate(trained, capsys):
     rows = out.split("Confusion matrix")[1].strip().splitlines()[2:12]
     counts = np.array([list(map(int, r.split()[1:])) for r in rows])
     assert counts.shape == (10, 10) and counts.sum() == 450
-    assert np.trace(counts) / 450 > 0.85  # rows are true classes, in order
+    assert np.trace(counts) / 450 >= 0.95  # rows are true classes, in order
     assert sorted(p.name for p in trained[0].iterdir()) == ["lenet_digits.pkl"]
 
 
@@ -212,7 +203,7 @@ def test_predict_image_files_reads_the_digits(trained, tmp_path, capsys, kind):
     code, out, err = run(["predict", model, *paths], capsys)
     assert code == 0, err
     right = np.mean(_predicted(out, paths) == truth)
-    assert right >= 0.8, right  # the model scores about 0.93 on the dataset
+    assert right >= 0.85, right  # the model scores about 0.97 on the dataset
 
 
 def test_predict_invert_reads_dark_ink_on_white(trained, tmp_path, capsys):
@@ -224,7 +215,7 @@ def test_predict_invert_reads_dark_ink_on_white(trained, tmp_path, capsys):
     code, out, err = run(["predict", model, *paths], capsys)
     assert code == 0, err
     without = np.mean(_predicted(out, paths) == truth)
-    assert with_invert >= 0.8 and without <= 0.5, (with_invert, without)
+    assert with_invert >= 0.85 and without <= 0.5, (with_invert, without)
 
 
 # ---------------------------------------------------------------------------
