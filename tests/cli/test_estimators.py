@@ -88,7 +88,6 @@ def test_one_number_is_a_one_tuple_where_the_default_is_a_tuple():
     ] == (32, 16)
     # simplified LeNet's filters default is an int: stays an int
     assert _params("--model", "simplified-lenet", "--filters", "4")["filters"] == 4
-    assert _params("--model", "lenet5", "--dense-units", "50")["dense_units"] == (50,)
 
 
 def test_old_spellings_set_what_set_sets():
