@@ -1,4 +1,4 @@
-"""Save and load fitted estimators without pickle.
+"""Save and load fitted estimators: model files with or without pickle.
 
 :func:`save_model` writes one ``.sklenet`` file, a zip holding the network in
 Keras' native ``.keras`` format and the scikit-learn state (parameters, classes,
@@ -6,6 +6,11 @@ image shape, history) as JSON.  :func:`load_model` reads it back with Keras'
 ``safe_mode``, and rebuilds only sk_lenet's own classes, so loading a file never
 runs code from it, unlike :mod:`pickle`.  Pipelines made of sk_lenet
 transformers and an sk_lenet estimator are saved whole.
+
+:func:`write_model_file` and :func:`read_model_file` are what ``sk-lenet``
+uses: they write either format (:data:`MODEL_FILE_FORMATS`: a pickle of the
+whole object, or the ``.sklenet`` file) and read either back, telling them apart
+by the file's first bytes, and refuse a file that holds no fitted classifier.
 
 Writes are atomic: the file is written under a temporary name in the target
 folder and renamed into place, so a crash mid-save leaves any earlier file
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import tempfile
 import zipfile
 from collections import defaultdict
@@ -28,13 +34,26 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sk_lenet._atomic import atomic_write
+from sk_lenet._pipeline import final_estimator
 
-__all__ = ["FORMAT_VERSION", "ModelFileError", "load_model", "save_model"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MODEL_FILE_FORMATS",
+    "ModelFileError",
+    "load_model",
+    "read_model_file",
+    "save_model",
+    "write_model_file",
+]
 
 FORMAT = "sk_lenet"
 FORMAT_VERSION = 1
 _META = "sk_lenet.json"
 _NETWORK = "model.keras"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+#: The formats :func:`write_model_file` writes, and their conventional suffixes.
+MODEL_FILE_FORMATS: dict[str, str] = {"pickle": ".pkl", "sklenet": ".sklenet"}
 
 
 class ModelFileError(ValueError):
@@ -376,3 +395,128 @@ def _versions() -> dict:
         "keras": keras.__version__,
         "sklearn": sklearn.__version__,
     }
+
+
+# ----------------------------------------------------------------------
+# Model files of either format (what sk-lenet reads and writes)
+# ----------------------------------------------------------------------
+_WRITTEN_BY = (
+    "give a model file written by 'sk-lenet train' or 'sk-lenet grid-search' "
+    "(sk_lenet.persistence.write_model_file)"
+)
+
+
+def write_model_file(
+    model: Any, path: str | os.PathLike, format: str = "pickle"
+) -> Path:
+    """Write a fitted model to ``path`` as a pickle or a ``.sklenet`` file.
+
+    Parameters
+    ----------
+    model : estimator or sklearn.pipeline.Pipeline
+        The fitted model.  ``format="sklenet"`` needs what :func:`save_model`
+        needs: an sk_lenet estimator, or a Pipeline of sk_lenet steps ending
+        in one.
+    path : str or path-like
+        Target file (suffixes by convention: :data:`MODEL_FILE_FORMATS`).
+        Written atomically; missing folders are created.
+    format : {"pickle", "sklenet"}, default="pickle"
+        ``"pickle"`` pickles the whole object (load only files you trust);
+        ``"sklenet"`` writes :func:`save_model`'s file, which loads without
+        running code from it.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ValueError
+        If ``format`` is not one of :data:`MODEL_FILE_FORMATS`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sk_lenet import SimplifiedLeNetClassifier
+    >>> from sk_lenet.persistence import read_model_file, write_model_file
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = SimplifiedLeNetClassifier(epochs=1, random_state=0).fit(X, y)
+    >>> path = write_model_file(clf, "digits.pkl")
+    >>> (read_model_file(path).predict(X) == clf.predict(X)).all()
+    np.True_
+    """
+    if format not in MODEL_FILE_FORMATS:
+        raise ValueError(
+            f"format must be one of {', '.join(map(repr, MODEL_FILE_FORMATS))}; "
+            f"got {format!r}."
+        )
+    path = Path(path)
+    if format == "sklenet":
+        return save_model(model, path)
+    with atomic_write(path) as fh:
+        pickle.dump(model, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def read_model_file(path: str | os.PathLike) -> Any:
+    """Read a model file of either format and check it holds a fitted classifier.
+
+    A file starting with the zip signature is read with :func:`load_model`
+    (no code runs); anything else is unpickled, which runs code from the
+    file: read only files you trust.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`write_model_file` (or :func:`save_model`, or
+        a pickle of a fitted classifier).
+
+    Returns
+    -------
+    estimator or sklearn.pipeline.Pipeline
+        The fitted classifier, or the Pipeline ending in one.
+
+    Raises
+    ------
+    ModelFileError
+        If the file does not exist, cannot be read in either format, or holds
+        something other than a fitted classifier; the message says which
+        file to give instead.
+
+    Examples
+    --------
+    >>> from sk_lenet.persistence import read_model_file
+    >>> read_model_file("digits.pkl").classes_
+    array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    """
+    from sk_lenet._tf import quiet_import_tensorflow
+
+    name = os.fspath(path)
+    if not os.path.isfile(name):
+        raise ModelFileError(f"model file not found: {name}")
+    quiet_import_tensorflow()  # before Keras loads, so it stays silent
+    with open(name, "rb") as fh:
+        # not zipfile.is_zipfile: a pickled Keras model embeds a zip
+        is_zip = fh.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC
+    if is_zip:
+        try:
+            model = load_model(name)
+        except ModelFileError as exc:
+            raise ModelFileError(f"cannot load {name}: {exc}") from None
+    else:
+        try:
+            with open(name, "rb") as fh:
+                model = pickle.load(fh)
+        except Exception as exc:
+            why = str(exc) or type(exc).__name__
+            raise ModelFileError(
+                f"cannot load {name} as a saved model ({why}); " + _WRITTEN_BY
+            ) from None
+    final = final_estimator(model)
+    if not hasattr(final, "predict_proba") or not hasattr(final, "classes_"):
+        raise ModelFileError(
+            f"{name} holds a {type(model).__name__}, not a fitted classifier; "
+            + _WRITTEN_BY
+        )
+    return model

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sk_lenet._pipeline import final_estimator
 from sk_lenet.preprocessing import ImageReshaper, rows_to_images
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,11 +43,6 @@ def _matplotlib():
             'pip install "sk-lenet[plot]"'
         ) from None
     return matplotlib, Figure
-
-
-def _final_estimator(estimator: Any) -> Any:
-    steps = getattr(estimator, "steps", None)
-    return steps[-1][1] if steps else estimator
 
 
 def _save(fig: Figure, path: str | os.PathLike | None, dpi: int) -> None:
@@ -112,7 +108,7 @@ def plot_learning_curves(
     if isinstance(estimator_or_history, Mapping):
         history, name = estimator_or_history, None
     else:
-        final = _final_estimator(estimator_or_history)
+        final = final_estimator(estimator_or_history)
         history = getattr(final, "history_", None)
         name = type(final).__name__
         if history is None:
@@ -201,7 +197,7 @@ def plot_confusion_matrix(
     _, Figure = _matplotlib()
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    classes = _final_estimator(estimator).classes_
+    classes = final_estimator(estimator).classes_
     display_labels = [_label(c, target_names) for c in classes]
     n = len(classes)
     size = max(5.0, 0.5 * n + 2)
@@ -234,7 +230,7 @@ def _images_for_display(estimator: Any, X: np.ndarray, image_shape) -> np.ndarra
     for _, step in getattr(estimator, "steps", [])[:-1]:
         if isinstance(step, ImageReshaper) and hasattr(step, "image_shape_"):
             return rows_to_images(X, step.image_shape_, step.data_format)
-    shape = image_shape or getattr(_final_estimator(estimator), "image_shape_", None)
+    shape = image_shape or getattr(final_estimator(estimator), "image_shape_", None)
     if shape is None:
         raise ValueError(
             "Cannot tell the image shape of flat rows: fit the estimator or pass "
@@ -315,7 +311,7 @@ def plot_predictions(
         raise ValueError("X holds no images: nothing to plot.")
     # reshape: scikeras returns shape (n_classes,) for a single sample
     proba = np.asarray(estimator.predict_proba(X)).reshape(n, -1)
-    classes = _final_estimator(estimator).classes_
+    classes = final_estimator(estimator).classes_
     best = proba.argmax(axis=1)
     pred = classes[best]
     truth = None if y is None else np.asarray(y)[:n]

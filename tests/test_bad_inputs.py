@@ -16,7 +16,7 @@ from sklearn.exceptions import NotFittedError
 
 from sk_lenet import ImageReshaper, PixelScaler, load_model, save_model
 from sk_lenet.datasets import DatasetNotAvailableError, fetch_mnist, load_dataset
-from sk_lenet.persistence import ModelFileError
+from sk_lenet.persistence import ModelFileError, read_model_file, write_model_file
 
 ROWS = np.arange(2 * 784, dtype=np.uint8).reshape(2, 784)
 
@@ -171,6 +171,24 @@ CASES = [
         TypeError,
         "saves an sk_lenet estimator",
     ),
+    (
+        "read a missing model file",
+        lambda tp, mp: read_model_file(tp / "none.pkl"),
+        ModelFileError,
+        "model file not found",
+    ),
+    (
+        "read a non-model",
+        lambda tp, mp: read_model_file(_write(tp / "x.pkl", b"not a pickle")),
+        ModelFileError,
+        "cannot load .* 'sk-lenet train'",
+    ),
+    (
+        "write an unknown format",
+        lambda tp, mp: write_model_file(PixelScaler(), tp / "m.onnx", "onnx"),
+        ValueError,
+        "format must be one of 'pickle', 'sklenet'",
+    ),
 ]
 
 
@@ -201,7 +219,9 @@ CLI_CASES = [
     ("missing model file", ["evaluate", "{tmp}/none.pkl"], "none.pkl"),
     ("missing image", ["predict", "{model}", "{tmp}/none.png"], "none.png"),
     ("bad grid value", ["grid-search", "--param", "filters"], "filters"),
-    ("negative epochs", ["train", "--epochs", "-3", "--no-plots"], "epochs must be"),
+    ("negative epochs", ["train", "--epochs", "-3", "--no-plots"], "epochs"),
+    ("unknown --set name", ["train", "--set", "colour=red"], "valid: activation"),
+    ("--set without value", ["train", "--set", "filters"], "NAME=VALUE"),
 ]
 
 

@@ -23,7 +23,7 @@ from sk_lenet import (
     load_model,
     save_model,
 )
-from sk_lenet.persistence import ModelFileError
+from sk_lenet.persistence import ModelFileError, read_model_file, write_model_file
 from tests.conftest import fast
 
 
@@ -208,3 +208,71 @@ def test_foreign_keras_objects_are_refused(small_digits, tmp_path, tamper):
     _rewrite(path, meta)
     with pytest.raises(ModelFileError, match="cannot be loaded safely"):
         load_model(path)
+
+
+# ----------------------------------------------------------------------
+# write_model_file / read_model_file: either format, told apart by content
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("fmt", ["pickle", "sklenet"])
+def test_model_file_round_trip(fitted_pipeline, small_digits, tmp_path, fmt):
+    _, X_test, _, _ = small_digits
+    # the suffix does not matter: the format is read from the content
+    path = write_model_file(fitted_pipeline, tmp_path / "sub" / "model.bin", fmt)
+    assert path == tmp_path / "sub" / "model.bin"
+    assert (path.read_bytes()[:4] == b"PK\x03\x04") == (fmt == "sklenet")
+    back = read_model_file(path)
+    np.testing.assert_array_equal(
+        back.predict_proba(X_test), fitted_pipeline.predict_proba(X_test)
+    )
+    assert [p.name for p in path.parent.iterdir()] == ["model.bin"]
+
+
+def test_write_model_file_is_atomic(fitted_pipeline, tmp_path, monkeypatch):
+    import pickle
+
+    path = write_model_file(fitted_pipeline, tmp_path / "m.pkl")
+    before = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pickle, "dump", crash)
+    with pytest.raises(KeyboardInterrupt):
+        write_model_file(fitted_pipeline, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.pkl"]
+
+
+def test_write_model_file_refuses_an_unknown_format(fitted_pipeline, tmp_path):
+    with pytest.raises(ValueError, match="format must be one of 'pickle', 'sklenet'"):
+        write_model_file(fitted_pipeline, tmp_path / "m.onnx", "onnx")
+    assert not list(tmp_path.iterdir())
+
+
+def test_read_model_file_refuses_what_is_no_fitted_classifier(tmp_path):
+    import pickle
+
+    cases = {
+        "missing.pkl": (None, "model file not found: "),
+        "junk.pkl": (b"not a pickle", "cannot load .* as a saved model"),
+        "empty.pkl": (b"", r"as a saved model \(Ran out of input\)"),
+        "list.pkl": (pickle.dumps([1, 2]), "holds a list, not a fitted classifier"),
+        "scaler.pkl": (
+            pickle.dumps(StandardScaler()),
+            "holds a StandardScaler, not a fitted classifier",
+        ),
+        "unfitted.pkl": (
+            pickle.dumps(LeNetClassifier()),
+            "not a fitted classifier",
+        ),
+        "zip.sklenet": (b"PK\x03\x04broken", "cannot load .*zip.sklenet: "),
+    }
+    for name, (content, match) in cases.items():
+        path = tmp_path / name
+        if content is not None:
+            path.write_bytes(content)
+        with pytest.raises(ModelFileError, match=match) as excinfo:
+            read_model_file(path)
+        if name != "missing.pkl" and not name.endswith(".sklenet"):
+            assert "'sk-lenet train'" in str(excinfo.value)  # which file to give
+        assert path.is_file() == (content is not None)  # nothing deleted
