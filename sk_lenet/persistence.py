@@ -30,8 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer
 
 from sk_lenet._atomic import atomic_write
 from sk_lenet._pipeline import final_estimator
@@ -276,6 +274,7 @@ def save_model(model, path: str | os.PathLike) -> Path:
     >>> (load_model(path).predict(X) == clf.predict(X)).all()
     np.True_
     """
+    from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import check_is_fitted
 
     from sk_lenet.base import ImageClassifierBase
@@ -335,6 +334,7 @@ def load_model(path: str | os.PathLike):
     array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     """
     import keras
+    from sklearn.pipeline import Pipeline
 
     path = Path(path)
     if not path.is_file():
@@ -374,6 +374,8 @@ def load_model(path: str | os.PathLike):
 
 def _rebuild_encoders(est) -> None:
     """Refit scikeras' label and feature encoders from the stored classes."""
+    from sklearn.preprocessing import FunctionTransformer
+
     classes = est.classes_
     est.classes_ = None
     est.target_encoder_ = est.target_encoder.fit(classes)

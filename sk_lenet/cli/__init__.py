@@ -53,16 +53,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...       "--output-dir", "out"])  # doctest: +SKIP
     0
     """
-    from sk_lenet._images import ImageFileError
     from sk_lenet.cli.report import CLIError, note, one_line, show_warning
-    from sk_lenet.datasets import DatasetNotAvailableError
-    from sk_lenet.persistence import ModelFileError
 
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    # After parsing: --help and usage errors answer without loading scikit-learn.
+    from sk_lenet._images import ImageFileError
+    from sk_lenet.datasets import DatasetNotAvailableError
+    from sk_lenet.persistence import ModelFileError
+
     try:
         with warnings.catch_warnings():
             # Warnings (sk_lenet's say what to change) as one line each,

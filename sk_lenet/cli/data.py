@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from sk_lenet._pipeline import final_estimator
-
-# TEMPORARY: switch to `from sk_lenet.datasets import QUICK_TEST, ...` and
-# delete _datasets_shim.py once sk_lenet.datasets has these names.
-from sk_lenet.cli._datasets_shim import (
+from sk_lenet._dataset_info import (
+    _INFO,
+    DATASETS,
     QUICK_TEST,
     QUICK_TRAIN,
-    dataset_info,
-    load_train_test,
+    _dataset_key,
 )
+from sk_lenet._pipeline import final_estimator
 from sk_lenet.cli.report import CLIError, fmt_shape
-from sk_lenet.datasets import DATASETS, load_dataset
 
 __all__ = [
     "DATASETS",
@@ -35,11 +32,18 @@ __all__ = [
 ]
 
 
+def dataset_info(name: str):
+    """:func:`sk_lenet.datasets.dataset_info`, without importing scikit-learn."""
+    return _INFO[_dataset_key(name)]
+
+
 def load_split(args):
     """Train and test data per ``--dataset``, ``--test-size`` and ``--quick``.
 
     Returns :func:`~sk_lenet.datasets.load_train_test`'s Bunch.
     """
+    from sk_lenet.datasets import load_train_test
+
     return load_train_test(
         args.dataset,
         test_size=args.test_size,
@@ -57,6 +61,8 @@ def load_subset(
 
     The quick sample is stratified, the same images every time.
     """
+    from sk_lenet.datasets import load_dataset, load_train_test
+
     if not quick:
         return load_dataset(name, subset=subset, data_home=data_home, return_X_y=True)
     n = QUICK_TEST // 2 if subset == "all" else QUICK_TEST
