@@ -8,6 +8,7 @@ import pytest
 from sklearn.utils._param_validation import Interval, StrOptions
 
 import sk_lenet
+import sk_lenet.datasets
 from sk_lenet import cli
 from sk_lenet.cli import data, estimators
 from sk_lenet.cli.report import CLIError
@@ -31,8 +32,8 @@ def no_data(monkeypatch):
     def loaded(*args, **kwargs):
         raise AssertionError("data was loaded")
 
-    monkeypatch.setattr(data, "load_train_test", loaded)
-    monkeypatch.setattr(data, "load_dataset", loaded)
+    monkeypatch.setattr(sk_lenet.datasets, "load_train_test", loaded)
+    monkeypatch.setattr(sk_lenet.datasets, "load_dataset", loaded)
 
 
 @pytest.fixture
