@@ -257,15 +257,16 @@ def test_early_stopping_restores_the_best_weights(small_digits):
 
 def test_class_weight_favours_the_weighted_class(small_digits):
     X, X_test, y, _ = small_digits
-    params = {"epochs": 3, "optimizer": "adam", "learning_rate": 1e-3}
+    params = {"epochs": 5, "optimizer": "adam", "learning_rate": 3e-3}
+    params["activation"] = "relu"
     plain = fast(FeedForwardClassifier, **params).fit(X, y)
-    weighted = fast(FeedForwardClassifier, class_weight={3: 50.0}, **params)
+    assert plain.score(X_test, small_digits[3]) > 0.6
+    weighted = fast(FeedForwardClassifier, class_weight={3: 20.0}, **params)
     weighted.fit(X, y)
-    assert (weighted.predict(X_test) == 3).sum() > 2 * (
-        plain.predict(X_test) == 3
-    ).sum()
+    threes = [(clf.predict(X_test) == 3).sum() for clf in (plain, weighted)]
+    assert threes[1] > 1.5 * threes[0]  # 16 -> 29 of 100 where measured
     balanced = fast(FeedForwardClassifier, class_weight="balanced", **params)
-    assert balanced.fit(X, y).score(X, y) > 0.5
+    assert balanced.fit(X, y).score(X_test, small_digits[3]) > 0.6
 
 
 def test_class_weight_leaves_the_callers_sample_weight_alone(small_digits):
@@ -280,13 +281,14 @@ def test_class_weight_leaves_the_callers_sample_weight_alone(small_digits):
 def test_partial_fit_learns_a_label_absent_from_its_first_call(small_digits):
     X, X_test, y, y_test = small_digits
     clf = fast(FeedForwardClassifier, optimizer="adam", learning_rate=3e-3)
+    clf.set_params(activation="relu")
     clf.partial_fit(X[y != 9], y[y != 9], classes=np.arange(10))
     assert clf.classes_.tolist() == list(range(10))
     assert not np.any(clf.predict(X_test) == 9)
-    for _ in range(8):
+    for _ in range(6):
         clf.partial_fit(X, y)
     nines = clf.predict(X_test[y_test == 9])
-    assert (nines == 9).mean() > 0.5
+    assert (nines == 9).mean() > 0.5  # 0.8 where measured
 
 
 _PRELUDE = """

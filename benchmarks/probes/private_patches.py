@@ -7,6 +7,9 @@ runs, median of ``--repeats``:
 * ``graph_batches``: ``sk_lenet._batches.GraphBatches`` in place of the
   network's ``train_function`` (batches gathered inside the traced step)
   against Keras' own feed: LeNet-5, 2 epochs on the real MNIST training set;
+* ``graph_batches_partial_fit``: the same, over 50 seeded one-batch
+  ``partial_fit`` calls of LeNet-5 (where Keras builds its ``tf.data``
+  pipeline anew for every call);
 * ``seed_no_flush``: ``sk_lenet._seeding.set_tf_global_seed`` (writes
   TensorFlow's eager context seed, skipping ``tf.random.set_seed``'s kernel
   cache flush) against ``tf.random.set_seed``: 50 seeded one-batch
@@ -69,7 +72,10 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data_home")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", choices=["graph_batches", "seed_no_flush"])
+    parser.add_argument(
+        "--only",
+        choices=["graph_batches", "graph_batches_partial_fit", "seed_no_flush"],
+    )
     args = parser.parse_args(argv)
     X, y = fetch_mnist(
         data_home=args.data_home, subset="train", return_X_y=True, as_images=True
@@ -90,6 +96,14 @@ def main(argv=None) -> None:
     if args.only in (None, "graph_batches"):
         results["graph_batches"] = _measure(
             _fit_lenet5,
+            X,
+            y,
+            lambda: mock.patch.object(_batches, "batch_feed", lambda *a: None),
+            args.repeats,
+        )
+    if args.only in (None, "graph_batches_partial_fit"):
+        results["graph_batches_partial_fit"] = _measure(
+            _partial_fits,
             X,
             y,
             lambda: mock.patch.object(_batches, "batch_feed", lambda *a: None),
