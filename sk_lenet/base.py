@@ -6,37 +6,52 @@ training defaults), ``_parameter_constraints`` (its own, merged with the
 shared ones) and ``_layers`` (the network between the input and the softmax
 classifier).  The mechanics live in private modules named for what they do:
 :mod:`sk_lenet._seeding`, :mod:`sk_lenet._inference`,
-:mod:`sk_lenet._batches`, :mod:`sk_lenet._validation`,
+:mod:`sk_lenet._batches`, :mod:`sk_lenet._network`, :mod:`sk_lenet._validation`,
 :mod:`sk_lenet._constraints` and :mod:`sk_lenet._docstrings`.
 
-The scikeras ``KerasClassifier`` methods overridden here, and why:
+The scikeras ``KerasClassifier`` methods overridden here, and why (in
+brackets, the private module doing the work):
 
-==========================  ==================================================
-``__init_subclass__``       publish a network's merged signature (its own and
-                            the shared parameters) and fill its docstring
-``_get_param_names``,       scikit-learn's (read the ``__init__`` signature);
-``__repr__``, ``set_params``  scikeras' read every instance attribute
-``__sklearn_tags__``        a real classifier on scikit-learn 1.7-1.9
-                            (scikeras' tags never reach ``ClassifierMixin``)
-``__sklearn_is_fitted__``   fitted means a network was built
-``_validate_data``          images or flat rows, errors that say what to do
-``_validate_sample_weight`` refuse negative weights, as scikit-learn does
-``target_encoder``          keep ``classes_`` given to ``partial_fit``
-``_check_model_param``,     the network from ``_layers`` and the shared
-``_keras_build_fn``,        input scaling, padding, softmax head, optimizer
-``_get_compile_kwargs``     and compile step
-``_initialize``,            seeding by ``random_state`` without switching
-``_build_keras_model``      TensorFlow's op determinism on (scikeras does, and
-                            a later unseeded fit then crashes)
-``fit``, ``partial_fit``    validate the parameters when training starts;
-                            ``warm_start`` continues the epoch count
-``_fit_keras_model``        validation split, early stopping, the batch feed,
-                            eager or traced execution, Ctrl-C keeps the
-                            network
-``_predict_raw``            call the network on chunks, not ``Model.predict``
-``predict_proba``           one sample gives one row, not a squeezed vector
-``score``                   its docstring (scikeras' says no scorer is set)
-==========================  ==================================================
+===========================  ===============================================
+scikeras method              why
+===========================  ===============================================
+``__init_subclass__``        publish a network's merged signature (its own
+                             and the shared parameters) and fill its
+                             docstring
+``_get_param_names``         scikit-learn's, which reads the ``__init__``
+                             signature (scikeras' reads every instance
+                             attribute)
+``__repr__``                 scikit-learn's, for the same reason
+``set_params``               scikit-learn's, for the same reason
+``__sklearn_tags__``         a real classifier on scikit-learn 1.7-1.9
+                             (scikeras' tags never reach
+                             ``ClassifierMixin``)
+``__sklearn_is_fitted__``    fitted means a network was built
+``_validate_data``           images or flat rows, errors that say what to do
+                             (_validation)
+``_validate_sample_weight``  refuse negative weights, as scikit-learn does
+``target_encoder``           keep the classes given to ``partial_fit``
+``_check_model_param``       the network comes from ``_layers`` (_network)
+``_keras_build_fn``          shared input scaling, padding and softmax head
+                             (_network)
+``_get_compile_kwargs``      optimizer, loss, metric, steps per execution
+                             (_network)
+``_initialize``              draw the network's seed from ``random_state``
+                             (_seeding)
+``_build_keras_model``       build under that seed without switching
+                             TensorFlow's op determinism on, as scikeras
+                             does (a later unseeded fit then crashes)
+``fit``                      check the parameters when training starts;
+                             ``warm_start`` continues the epoch count
+``partial_fit``              check the parameters when training starts
+``_fit_keras_model``         validation split and early stopping
+                             (_validation), batch feed and eager or traced
+                             execution (_batches); Ctrl-C keeps the network
+``_predict_raw``             call the network on chunks, not
+                             ``Model.predict`` (_inference)
+``predict_proba``            one sample gives one row, not a squeezed vector
+``score``                    its docstring (scikeras' says no scorer is set)
+===========================  ===============================================
 """
 
 from __future__ import annotations
