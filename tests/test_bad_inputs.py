@@ -1,9 +1,12 @@
-"""One table of bad inputs across transformers, loaders, persistence and the CLI.
+"""One table of bad inputs across transformers, loaders, persistence, the CLI
+and the estimators.
 
 Each row is a mistake a user makes, the error type, and words of the message
-that name the problem or the fix.  The estimators' own table (shapes, dtypes,
-NaN, one class, unfitted, parameters) is ``tests/test_errors.py``.  Every row
-also checks that nothing the user owns was changed or lost.
+that name the problem or the fix.  Every row also checks that nothing the user
+owns was changed or lost.  The estimators' section (shapes, dtypes, NaN, one
+class, unfitted, parameters) is at the end: each of its errors is raised by
+sk_lenet's own checks before TensorFlow runs, so the user sees one message and
+no TensorFlow stack trace.
 """
 
 from __future__ import annotations
@@ -12,11 +15,21 @@ from urllib.error import URLError
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
 
-from sk_lenet import ImageReshaper, PixelScaler, load_model, save_model
+from sk_lenet import (
+    ImageReshaper,
+    LeNet5Classifier,
+    LeNetClassifier,
+    PixelScaler,
+    load_model,
+    save_model,
+)
 from sk_lenet.datasets import DatasetNotAvailableError, fetch_mnist, load_dataset
 from sk_lenet.persistence import ModelFileError, read_model_file, write_model_file
+from tests.conftest import fast
 
 ROWS = np.arange(2 * 784, dtype=np.uint8).reshape(2, 784)
 
@@ -203,14 +216,19 @@ def _write(path, content):
     ids=[case[0] for case in CASES],
 )
 def test_library_rejects(make, error, match, tmp_path, monkeypatch):
-    before = sorted(p.name for p in tmp_path.iterdir())
+    # The user's own files in the folder a call is given, at its top and in
+    # the subfolder where a data cache lives: each must survive unchanged.
+    mine = {tmp_path / "notes.txt": b"mine", tmp_path / "openml" / "x.bin": b"\0\1"}
+    for path, content in mine.items():
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(content)
     rows_before = ROWS.copy()
     with pytest.raises(error, match=match) as excinfo:
         make(tmp_path, monkeypatch)
     assert excinfo.value.__cause__ is None or error is not DatasetNotAvailableError
     np.testing.assert_array_equal(ROWS, rows_before)  # the user's data
-    after = sorted(p.name for p in tmp_path.iterdir())
-    assert set(before) <= set(after)  # nothing of the user's deleted
+    for path, content in mine.items():  # nothing of the user's deleted
+        assert path.read_bytes() == content
 
 
 CLI_CASES = [
@@ -251,3 +269,204 @@ def test_cli_rejects_with_one_line(argv, words, cli_model, tmp_path, capsys):
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
     assert cli_model.is_file()  # the saved model survives
+
+
+# ----------------------------------------------------------------------------
+# Estimators
+# ----------------------------------------------------------------------------
+
+X_EST = np.random.default_rng(0).integers(0, 256, size=(40, 64)).astype(np.uint8)
+Y_EST = np.arange(40) % 4
+
+
+def _no_tensorflow_frames(excinfo):
+    frames = [str(entry.path) for entry in excinfo.traceback]
+    assert not [f for f in frames if "tensorflow" in f or "/keras/" in f], frames
+
+
+@pytest.fixture(scope="module")
+def fitted_lenet():
+    return fast(LeNetClassifier).fit(X_EST, Y_EST)
+
+
+FIT_ERRORS = [
+    (
+        "nan",
+        lambda: (np.where(X_EST == X_EST[0, 0], np.nan, X_EST), Y_EST),
+        ValueError,
+        "NaN",
+    ),
+    (
+        "inf",
+        lambda: (np.where(X_EST == X_EST[0, 0], np.inf, X_EST), Y_EST),
+        ValueError,
+        "infinity",
+    ),
+    ("one class", lambda: (X_EST, np.zeros(40)), ValueError, "only one class"),
+    ("empty", lambda: (X_EST[:0], Y_EST[:0]), ValueError, "0 sample"),
+    (
+        "3-D",
+        lambda: (X_EST.reshape(40, 8, 8), Y_EST),
+        ValueError,
+        r"X\[\.\.\., np\.newaxis\]",
+    ),
+    ("5-D", lambda: (X_EST.reshape(40, 8, 8, 1, 1), Y_EST), ValueError, "5-D array"),
+    ("strings", lambda: (X_EST.astype(str), Y_EST), ValueError, "numeric|convert"),
+    ("sparse", lambda: (sp.csr_matrix(X_EST), Y_EST), TypeError, r"toarray\(\)"),
+    ("shape", lambda: (X_EST[:, :10], Y_EST), ValueError, "image_shape=\\(height"),
+    ("no y", lambda: (X_EST, None), ValueError, "requires y to be passed"),
+    (
+        "lengths",
+        lambda: (X_EST, Y_EST[:-1]),
+        ValueError,
+        "different numbers of samples",
+    ),
+    (
+        "regression y",
+        lambda: (X_EST, np.linspace(0, 1, 40)),
+        ValueError,
+        "Unknown label",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [case[1:] for case in FIT_ERRORS],
+    ids=[case[0] for case in FIT_ERRORS],
+)
+def test_fit_rejects(make, error, match):
+    X_bad, y_bad = make()
+    before = [
+        None if a is None else np.array(a.toarray() if sp.issparse(a) else a)
+        for a in (X_bad, y_bad)
+    ]
+    with pytest.raises(error, match=match) as excinfo:
+        fast(LeNetClassifier).fit(X_bad, y_bad)
+    _no_tensorflow_frames(excinfo)
+    for given, copy in zip((X_bad, y_bad), before, strict=True):  # unchanged
+        if given is not None:
+            given = given.toarray() if sp.issparse(given) else given
+            np.testing.assert_array_equal(given, copy)
+
+
+# Each hyperparameter is checked against its _parameter_constraints when fit
+# starts: scikit-learn's InvalidParameterError (a ValueError and a TypeError)
+# names the parameter and the values it accepts.
+_INVALID = (InvalidParameterError, "The '{}' parameter of LeNetClassifier must be")
+PARAM_ERRORS = [
+    *(
+        (params, _INVALID[0], _INVALID[1].format(next(iter(params))))
+        for params in (
+            {"filters": 5},
+            {"filters": (0, 50)},
+            {"kernel_size": -1},
+            {"epochs": 0},
+            {"epochs": -3},
+            {"optimizer": "sgdd"},
+            {"optimizer": 3},
+            {"batch_size": 0},
+            {"momentum": -0.5},
+            {"learning_rate": -1.0},
+            {"pixel_scale": "max"},
+            {"dtype_policy": "bfloat16"},
+            {"validation_fraction": 1.5},
+            {"image_shape": (28, -1, -1)},
+            {"class_weight": "even"},
+            {"callbacks": "EarlyStopping"},
+            {"random_state": "seed"},
+        )
+    ),
+    ({"optimizer": "sgdd"}, InvalidParameterError, "'adam', 'rmsprop'"),
+    ({"epochs": 0}, InvalidParameterError, r"an int in the range \[1, inf\)"),
+    ({"image_shape": (3, 3, 3)}, ValueError, "holds 27 pixels but each row has 64"),
+    (
+        {"early_stopping": True, "validation_fraction": 0.0},
+        ValueError,
+        "early_stopping=True needs held-out data",
+    ),
+]
+
+
+def test_other_networks_name_their_own_parameters():
+    from sk_lenet import DropoutCNNClassifier, FeedForwardClassifier
+
+    for clf, name in (
+        (fast(DropoutCNNClassifier, dropout=1.5), "dropout"),
+        (fast(FeedForwardClassifier, hidden_layer_sizes=()), "hidden_layer_sizes"),
+    ):
+        with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+            clf.fit(X_EST, Y_EST)
+
+
+def test_partial_fit_checks_parameters_too():
+    with pytest.raises(InvalidParameterError, match="'filters' parameter"):
+        fast(LeNetClassifier, filters=5).partial_fit(X_EST, Y_EST)
+
+
+def test_negative_sample_weight_is_refused():
+    weights = np.ones(40)
+    weights[3] = -1.0
+    with pytest.raises(ValueError, match="Negative values in data passed to"):
+        fast(LeNetClassifier).fit(X_EST, Y_EST, sample_weight=weights)
+    assert weights[3] == -1.0
+
+
+@pytest.mark.parametrize(("params", "error", "match"), PARAM_ERRORS)
+def test_bad_parameters_are_named_at_fit(params, error, match):
+    with pytest.raises(error, match=match) as excinfo:
+        fast(LeNetClassifier, **params).fit(X_EST, Y_EST)
+    _no_tensorflow_frames(excinfo)
+
+
+def test_predict_before_fit():
+    for method in ("predict", "predict_proba"):
+        with pytest.raises(NotFittedError, match="not fitted yet"):
+            getattr(LeNet5Classifier(), method)(X_EST)
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        LeNet5Classifier().score(X_EST, Y_EST)
+
+
+PREDICT_ERRORS = [
+    (
+        "feature count",
+        X_EST[:, :60],
+        "X has 60 features, but LeNetClassifier is expecting 64",
+    ),
+    ("image shape", np.zeros((2, 9, 9, 1)), r"images of shape \(9, 9, 1\)"),
+    ("nan", np.full((2, 64), np.nan), "NaN"),
+    ("3-D", X_EST.reshape(40, 8, 8), "np.newaxis"),
+]
+
+
+@pytest.mark.parametrize(
+    ("X_bad", "match"),
+    [case[1:] for case in PREDICT_ERRORS],
+    ids=[case[0] for case in PREDICT_ERRORS],
+)
+def test_predict_rejects(fitted_lenet, X_bad, match):
+    with pytest.raises(ValueError, match=match) as excinfo:
+        fitted_lenet.predict(X_bad)
+    _no_tensorflow_frames(excinfo)
+
+
+def test_error_does_not_touch_user_data():
+    X_user = X_EST.astype(float)
+    X_user[0, 0] = np.nan
+    before = X_user.copy()
+    with pytest.raises(ValueError):
+        fast(LeNetClassifier).fit(X_user, Y_EST)
+    np.testing.assert_array_equal(X_user, before)
+
+
+def test_schedule_in_optimizer_and_learning_rate_clash():
+    import keras
+
+    schedule = keras.optimizers.schedules.CosineDecay(0.01, 100)
+    clf = fast(LeNetClassifier, optimizer=keras.optimizers.Adam(schedule))
+    with pytest.raises(ValueError, match="Pass learning_rate=None") as excinfo:
+        clf.fit(
+            X_EST, Y_EST
+        )  # learning_rate=0.01 by default would replace the schedule
+    _no_tensorflow_frames(excinfo)
+    assert clf.set_params(learning_rate=None).fit(X_EST, Y_EST).model_ is not None

@@ -9,8 +9,12 @@ validation: 98.87% on MNIST.
 
 from __future__ import annotations
 
-from keras import layers
+from numbers import Integral
 
+from keras import layers
+from sklearn.utils._param_validation import Interval
+
+from sk_lenet._constraints import Activations, IntTuples, KernelSizes, RateTuples
 from sk_lenet.base import ImageClassifierBase
 
 __all__ = ["DropoutCNNClassifier"]
@@ -19,8 +23,10 @@ __all__ = ["DropoutCNNClassifier"]
 class DropoutCNNClassifier(ImageClassifierBase):
     """Two 3x3 convolutions, max pooling and dropout: the Keras MNIST baseline.
 
-    The defaults reproduce the tutorial, including its 20% validation split
-    (``val_loss`` and ``val_accuracy`` in ``history_``).
+    The defaults reproduce the tutorial (Adam with Keras' default learning
+    rate 0.001, 3 epochs, batch 128), including its 20% validation split
+    (``val_loss`` and ``val_accuracy`` in ``history_``;
+    ``validation_fraction=0`` trains on everything).
 
     Parameters
     ----------
@@ -34,17 +40,6 @@ class DropoutCNNClassifier(ImageClassifierBase):
         Activation of the convolutions and the dense layer.
     dropout : tuple of float, default=(0.25, 0.5)
         Dropout rates after the pooling and after the dense layer.
-    optimizer : str or keras.optimizers.Optimizer, default="adam"
-        Optimizer (see :class:`~sk_lenet.base.ImageClassifierBase`).
-    learning_rate : float, LearningRateSchedule or None, default=0.001
-        Step size (Keras' Adam default, which the tutorial uses), or a
-        schedule (see :class:`~sk_lenet.base.ImageClassifierBase`).
-    epochs : int, default=3
-        Passes over the training data.
-    batch_size : int, default=128
-        Samples per gradient step.
-    validation_fraction : float, default=0.2
-        Stratified hold-out for the validation curves; 0 trains on everything.
     {shared_parameters}
 
     Attributes
@@ -60,6 +55,15 @@ class DropoutCNNClassifier(ImageClassifierBase):
     >>> sorted(clf.history_)
     ['accuracy', 'loss', 'val_accuracy', 'val_loss']
     """
+
+    _parameter_constraints: dict = {
+        **ImageClassifierBase._parameter_constraints,
+        "filters": [IntTuples(2)],
+        "kernel_size": [KernelSizes()],
+        "dense_units": [Interval(Integral, 1, None, closed="left")],
+        "activation": [Activations()],
+        "dropout": [RateTuples(2)],
+    }
 
     def __init__(
         self,

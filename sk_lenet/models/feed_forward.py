@@ -9,9 +9,13 @@ tutorial, a multilayer perceptron on raw pixels::
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from keras import layers
+from sklearn.utils._param_validation import Interval
 
+from sk_lenet._constraints import Activations, IntTuples
 from sk_lenet.base import ImageClassifierBase
 
 __all__ = ["FeedForwardClassifier"]
@@ -26,7 +30,9 @@ class FeedForwardClassifier(ImageClassifierBase):
     The defaults reproduce the MNIST setup; the CIFAR-10 one is
     ``FeedForwardClassifier(hidden_layer_sizes=(1024, 512), activation="relu",
     batch_size=32)``.  Parameters that mean what they mean in scikit-learn's
-    :class:`~sklearn.neural_network.MLPClassifier` carry its names.
+    :class:`~sklearn.neural_network.MLPClassifier` carry its names
+    (``optimizer`` is its ``solver``, ``learning_rate`` its
+    ``learning_rate_init``).
 
     Parameters
     ----------
@@ -37,16 +43,6 @@ class FeedForwardClassifier(ImageClassifierBase):
         Hidden-layer activation: ``MLPClassifier``'s names (``"logistic"``,
         ``"tanh"``, ``"relu"``, ``"identity"``) or any Keras activation
         (``"sigmoid"`` is ``"logistic"``).
-    optimizer : str or keras.optimizers.Optimizer, default="sgd"
-        Optimizer (see :class:`~sk_lenet.base.ImageClassifierBase`);
-        ``MLPClassifier`` calls this ``solver``.
-    learning_rate : float, LearningRateSchedule or None, default=0.01
-        Step size (``MLPClassifier``'s ``learning_rate_init``), or a schedule
-        (see :class:`~sk_lenet.base.ImageClassifierBase`).
-    epochs : int, default=100
-        Passes over the training data.
-    batch_size : int, default=128
-        Samples per gradient step.
     {shared_parameters}
 
     Attributes
@@ -62,6 +58,15 @@ class FeedForwardClassifier(ImageClassifierBase):
     >>> clf.classes_
     array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     """
+
+    _parameter_constraints: dict = {
+        **ImageClassifierBase._parameter_constraints,
+        "hidden_layer_sizes": [
+            Interval(Integral, 1, None, closed="left"),
+            IntTuples(None),
+        ],
+        "activation": [Activations(aliases=tuple(_ACTIVATIONS))],
+    }
 
     def __init__(
         self,

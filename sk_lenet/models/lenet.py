@@ -10,8 +10,12 @@ Trained with SGD, learning rate 0.01, 20 epochs, batch 128: 98.49% on MNIST.
 
 from __future__ import annotations
 
-from keras import layers
+from numbers import Integral
 
+from keras import layers
+from sklearn.utils._param_validation import Interval
+
+from sk_lenet._constraints import Activations, IntTuples, KernelSizes
 from sk_lenet.base import ImageClassifierBase
 
 __all__ = ["LeNetClassifier"]
@@ -21,7 +25,8 @@ class LeNetClassifier(ImageClassifierBase):
     """LeNet (PyImageSearch): two conv/pool blocks and a 500-unit dense layer.
 
     The defaults reproduce the tutorial: ``LeNetClassifier().fit(X, y)`` on
-    MNIST trains its network with its optimizer and schedule.
+    MNIST trains its network with its optimizer and schedule (SGD, learning
+    rate 0.01, 20 epochs, batch 128).
 
     Parameters
     ----------
@@ -34,15 +39,6 @@ class LeNetClassifier(ImageClassifierBase):
     activation : str, default="relu"
         Activation after every convolution and the dense layer; the tutorial
         notes LeCun's original ``"tanh"``.
-    optimizer : str or keras.optimizers.Optimizer, default="sgd"
-        Optimizer (see :class:`~sk_lenet.base.ImageClassifierBase`).
-    learning_rate : float, LearningRateSchedule or None, default=0.01
-        Step size, or a schedule of it (see
-        :class:`~sk_lenet.base.ImageClassifierBase`).
-    epochs : int, default=20
-        Passes over the training data.
-    batch_size : int, default=128
-        Samples per gradient step.
     {shared_parameters}
 
     Attributes
@@ -62,6 +58,14 @@ class LeNetClassifier(ImageClassifierBase):
     >>> clf.predict(X[:3]).shape
     (3,)
     """
+
+    _parameter_constraints: dict = {
+        **ImageClassifierBase._parameter_constraints,
+        "filters": [IntTuples(2)],
+        "kernel_size": [KernelSizes()],
+        "dense_units": [Interval(Integral, 1, None, closed="left")],
+        "activation": [Activations()],
+    }
 
     def __init__(
         self,

@@ -12,8 +12,12 @@ tutorial feeds 28x28 as they are (the default).
 
 from __future__ import annotations
 
-from keras import layers
+from numbers import Integral
 
+from keras import layers
+from sklearn.utils._param_validation import Interval
+
+from sk_lenet._constraints import Activations, IntTuples, KernelSizes
 from sk_lenet.base import ImageClassifierBase
 
 __all__ = ["LeNet5Classifier"]
@@ -22,7 +26,8 @@ __all__ = ["LeNet5Classifier"]
 class LeNet5Classifier(ImageClassifierBase):
     """LeNet-5: tanh convolutions, average pooling, dense 120 and 84.
 
-    The defaults reproduce the "LeNet-5 in Keras" tutorial.
+    The defaults reproduce the "LeNet-5 in Keras" tutorial (SGD, learning
+    rate 0.1, 10 epochs, batch 128).
 
     Parameters
     ----------
@@ -37,15 +42,6 @@ class LeNet5Classifier(ImageClassifierBase):
     zero_padding : int, default=0
         Zero pixels added on every side of the input; 2 turns MNIST's 28x28
         into the paper's 32x32.
-    optimizer : str or keras.optimizers.Optimizer, default="sgd"
-        Optimizer (see :class:`~sk_lenet.base.ImageClassifierBase`).
-    learning_rate : float, LearningRateSchedule or None, default=0.1
-        Step size, or a schedule of it (see
-        :class:`~sk_lenet.base.ImageClassifierBase`).
-    epochs : int, default=10
-        Passes over the training data.
-    batch_size : int, default=128
-        Samples per gradient step.
     {shared_parameters}
 
     Attributes
@@ -60,6 +56,15 @@ class LeNet5Classifier(ImageClassifierBase):
     >>> LeNet5Classifier(epochs=1, random_state=0).fit(X, y).predict(X[:2]).shape
     (2,)
     """
+
+    _parameter_constraints: dict = {
+        **ImageClassifierBase._parameter_constraints,
+        "filters": [IntTuples(2)],
+        "kernel_size": [KernelSizes()],
+        "dense_units": [IntTuples(2)],
+        "activation": [Activations()],
+        "zero_padding": [Interval(Integral, 0, None, closed="left")],
+    }
 
     def __init__(
         self,

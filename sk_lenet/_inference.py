@@ -1,0 +1,123 @@
+"""The inference fast path of ``predict`` and ``predict_proba``.
+
+``keras.Model.predict`` builds a data pipeline and traces a function on every
+call (~0.2 s), which dominates predicting a few images.  Here the network is
+called on chunks directly: eagerly for small calls, through a traced graph,
+kept per network, for large ones.
+"""
+
+from __future__ import annotations
+
+import sk_lenet._tf  # noqa: F401  (first: TensorFlow starts quietly)
+
+# isort: split
+
+import weakref
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+__all__ = [
+    "PREDICT_CHUNK",
+    "TRACED",
+    "TRACE_MIN_IMAGES",
+    "forward_pass",
+    "predict",
+    "predict_chunks",
+]
+
+PREDICT_CHUNK = 2048  # images per forward pass
+# Predict calls of at least this many images run through a traced graph (one
+# ~0.08 s trace per network and input type), smaller ones eagerly: the graph
+# is 1.4x (LeNet) to 2.5x (LeNet-5) faster on 10000 MNIST images, the same up
+# to float round-off.
+TRACE_MIN_IMAGES = 2048
+
+# keras.Model -> {(dtype, image shape): traced inference graph}, alive as long
+# as the network is.
+TRACED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def forward_pass(model: keras.Model, X: np.ndarray):
+    """The fastest inference call of ``model`` for a batch like ``X``.
+
+    Eager below ``TRACE_MIN_IMAGES`` images, else a traced graph, one per
+    network, input dtype and image shape.  The choice depends on the call
+    alone, so the same images always get the same probabilities, whatever was
+    predicted before.  Fitted networks are rebuilt (fit, unpickling,
+    load_model) rather than changed in place, so the cache needs no
+    invalidation; a warm start trains the same variables, which a traced
+    graph reads on every call.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The fitted network.
+    X : ndarray of shape (n_samples, height, width, channels)
+        The images of this call.
+
+    Returns
+    -------
+    callable
+        Takes a chunk of ``X``, returns the network's output tensor.
+    """
+    if len(X) < TRACE_MIN_IMAGES:
+        return lambda chunk: model(chunk, training=False)
+    traced = TRACED.setdefault(model, {})
+    key = (X.dtype.str, X.shape[1:])
+    if key not in traced:
+        network = weakref.ref(model)  # the cache must not keep its key alive
+        traced[key] = tf.function(
+            lambda chunk: network()(chunk, training=False),
+            input_signature=[tf.TensorSpec((None, *X.shape[1:]), X.dtype)],
+        )
+    return traced[key]
+
+
+def predict_chunks(X: np.ndarray, batch_size: int | None) -> list:
+    """``X`` cut into the batches the network predicts on.
+
+    Chunks of (nearly) equal size, at most ``max(batch_size, 2048)``: each new
+    batch shape costs oneDNN a new set of kernels on its first call.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, ...)
+        The images.
+    batch_size : int or None
+        The estimator's batch size.
+
+    Returns
+    -------
+    list of ndarray
+        The chunks, in order.
+    """
+    step = max(int(batch_size or 0), PREDICT_CHUNK)
+    return np.array_split(X, -(-len(X) // step))
+
+
+def predict(model: keras.Model, X: np.ndarray, batch_size: int | None) -> np.ndarray:
+    """The network's output on ``X``, chunk by chunk.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The fitted network.
+    X : ndarray of shape (n_samples, height, width, channels)
+        The images, encoded as the network takes them.
+    batch_size : int or None
+        The estimator's batch size (see :func:`predict_chunks`).
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes)
+        The class probabilities.
+    """
+    forward = forward_pass(model, X)
+    return np.concatenate(
+        [
+            keras.ops.convert_to_numpy(forward(chunk))
+            for chunk in predict_chunks(X, batch_size)
+        ]
+    )
