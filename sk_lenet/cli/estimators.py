@@ -148,8 +148,6 @@ def check_params(estimator) -> None:
 
     steps = getattr(estimator, "steps", [(None, estimator)])
     for _, step in steps:
-        if not hasattr(step, "_parameter_constraints"):
-            continue
         try:
             step._validate_params()
         except InvalidParameterError as exc:

@@ -48,7 +48,6 @@ def constrained(monkeypatch):
             "activation": [StrOptions({"relu", "tanh"})],
             "momentum": [Interval(Real, 0, 1, closed="left")],
         },
-        raising=False,
     )
 
 
@@ -157,10 +156,6 @@ def test_bad_names_and_values_fail_before_data_loads(
     assert not list(tmp_path.iterdir())
 
 
-@pytest.mark.skipif(
-    not hasattr(sk_lenet.LeNetClassifier, "_parameter_constraints"),
-    reason="the estimators do not declare _parameter_constraints yet",
-)
 @pytest.mark.parametrize(
     ("argv", "name"),
     [
