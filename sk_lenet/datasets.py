@@ -50,6 +50,7 @@ from sk_lenet import _array_cache, _openml
 from sk_lenet._arff import ArffFormatError
 from sk_lenet._dataset_info import (
     _INFO,
+    CIFAR10_CLASSES,
     DATASETS,
     QUICK_TEST,
     QUICK_TRAIN,
@@ -59,6 +60,7 @@ from sk_lenet._dataset_info import (
 from sk_lenet.preprocessing import rows_to_images
 
 __all__ = [
+    "CIFAR10_CLASSES",
     "DATASETS",
     "QUICK_TEST",
     "QUICK_TRAIN",
