@@ -549,6 +549,7 @@ def test_bad_arguments(kwargs, accepted, tmp_path):
 def test_public_api():
     assert sorted(D.__all__) == sorted(
         [
+            "CIFAR10_CLASSES",
             "DATASETS",
             "QUICK_TEST",
             "QUICK_TRAIN",
