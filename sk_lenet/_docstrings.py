@@ -80,11 +80,12 @@ augment : None, "digits", "colour" or list of keras.layers.Layer, default={defau
     after its input: Keras' random preprocessing layers, which act only
     while fitting, so ``predict``, ``predict_proba`` and ``score`` never
     augment.  ``"digits"``: rotation up to 10 degrees, shift and zoom up to
-    10%, zero fill.  ``"colour"``: horizontal flip and a shift of up to 4/32
-    of the size in whole pixels, reflected at the border (pad and crop).  A
-    list of layers (``keras.layers.RandomRotation(0.05)``, ...) is copied
-    from their configs for every network built.  ``random_state`` seeds
-    them.
+    10%, zero fill.  ``"colour"``: horizontal flip and a shift by whole
+    pixels, up to 1/8 of the size (4 pixels of 32), reflected at the border
+    (pad and crop).  A list of layers (``keras.layers.RandomRotation(0.05)``,
+    ...) is copied from their configs for every network built; layers that
+    act outside training too would change predictions.  ``random_state``
+    seeds them.
 lr_schedule : {"constant", "cosine", "onecycle"}, default={default}
     Shape of the learning rate over the training steps, from its peak
     ``learning_rate`` (or the optimizer's own rate when None):
@@ -110,8 +111,8 @@ callbacks : list of keras.callbacks.Callback or None, default={default}
 warm_start : bool, default={default}
     When True, ``fit`` continues training the existing network.
 random_state : int, RandomState instance or None, default={default}
-    Seeds weight initialisation, shuffling, dropout and the validation
-    split.  An int gives bit-identical results on CPU.
+    Seeds weight initialisation, shuffling, dropout, augmentation and the
+    validation split.  An int gives bit-identical results on CPU.
 verbose : int, default={default}
     0 is silent, 1 shows a progress bar per epoch, 2 one line per epoch.
 """

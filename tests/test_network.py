@@ -259,6 +259,25 @@ def test_lr_schedule_spans_the_fit_after_the_hold_out(small_digits):
     assert peak.warmup_steps + peak.decay_steps == 10  # 300 / 32 -> 10 batches
 
 
+def test_lr_schedule_over_partial_fit_calls_and_loss_scaling(small_digits):
+    X, _, y, _ = small_digits
+    # partial_fit: one epoch (10 batches of 32) per call, `epochs` calls.
+    clf = fast(LeNet5Classifier, lr_schedule="cosine", learning_rate=0.1, epochs=2)
+    clf.partial_fit(X, y, classes=np.unique(y))
+    np.testing.assert_allclose(float(clf.model_.optimizer.learning_rate), 0.05)
+    clf.partial_fit(X, y)
+    np.testing.assert_allclose(float(clf.model_.optimizer.learning_rate), 0, atol=1e-8)
+    # mixed_float16 wraps the optimizer for loss scaling: the schedule is inside.
+    scaled = fast(
+        LeNet5Classifier, lr_schedule="onecycle", dtype_policy="mixed_float16"
+    )
+    optimizer = scaled.fit(X, y).model_.optimizer
+    assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+    inner = optimizer.inner_optimizer._learning_rate
+    assert isinstance(inner, keras.optimizers.schedules.CosineDecay)
+    assert inner.warmup_steps + inner.decay_steps == 10
+
+
 def test_lr_schedule_refuses_a_second_schedule(small_digits):
     X, _, y, _ = small_digits
     schedule = keras.optimizers.schedules.CosineDecay(0.05, decay_steps=20)
