@@ -23,6 +23,7 @@ __all__ = [
     "Callbacks",
     "ImageShapes",
     "IntTuples",
+    "KerasLayers",
     "KernelSizes",
     "Optimizers",
     "RateTuples",
@@ -182,3 +183,17 @@ class Callbacks(_Check):
 
     def __str__(self) -> str:
         return "a list of keras.callbacks.Callback"
+
+
+class KerasLayers(_Check):
+    """A list of Keras layers (instances)."""
+
+    def is_satisfied_by(self, val) -> bool:
+        import keras
+
+        return isinstance(val, list) and all(
+            isinstance(layer, keras.layers.Layer) for layer in val
+        )
+
+    def __str__(self) -> str:
+        return "a list of keras.layers.Layer"

@@ -72,13 +72,47 @@ shuffle : bool, default={default}
     Shuffle the training data before each epoch.
 class_weight : dict, "balanced" or None, default={default}
     Weights of the classes in the loss, as in scikit-learn.
+batch_norm : bool, default={default}
+    Batch normalization after every convolution, before its activation
+    (the convolution then has no bias).  Off in the tutorials.
+augment : None, "digits", "colour" or list of keras.layers.Layer, default={default}
+    Random augmentation of the training images, inside the network right
+    after its input: Keras' random preprocessing layers, which act only
+    while fitting, so ``predict``, ``predict_proba`` and ``score`` never
+    augment.  ``"digits"``: rotation up to 10 degrees, shift and zoom up to
+    10%, zero fill.  ``"colour"``: horizontal flip and a shift by whole
+    pixels, up to 1/8 of the size (4 pixels of 32), reflected at the border
+    (pad and crop).  A list of layers (``keras.layers.RandomRotation(0.05)``,
+    ...) is copied from their configs for every network built; layers that
+    act outside training too would change predictions.  ``random_state``
+    seeds them.
+lr_schedule : {"constant", "cosine", "onecycle"}, default={default}
+    Shape of the learning rate over the training steps, from its peak
+    ``learning_rate`` (or the optimizer's own rate when None):
+    ``"constant"`` keeps it; ``"cosine"`` decays it to 0 along a cosine;
+    ``"onecycle"`` warms up linearly from 1/25 of it over the first quarter
+    of the steps, then decays to 0 along a cosine.  Sized when a new
+    network first trains, from ``epochs`` and the batches per epoch of its
+    training data (after the validation hold-out); a warm start or a further
+    ``partial_fit`` continues along it, at its end rate 0 once past it.
+    Not with a schedule object as ``learning_rate`` (that is the schedule:
+    keep ``"constant"``).
+label_smoothing : float in [0, 1), default={default}
+    Share of each label's weight spread evenly over all classes in the
+    loss (0: plain cross-entropy).
+tta : bool, default={default}
+    Flip test-time augmentation: ``predict_proba`` (so ``predict`` and
+    ``score``) averages the probabilities of each image and of its mirror
+    image, at twice the cost.  For colour images only: single-channel
+    images (digits, which a mirror does not preserve) are refused when
+    fitting or predicting.
 callbacks : list of keras.callbacks.Callback or None, default={default}
     Extra Keras callbacks for ``fit``.
 warm_start : bool, default={default}
     When True, ``fit`` continues training the existing network.
 random_state : int, RandomState instance or None, default={default}
-    Seeds weight initialisation, shuffling, dropout and the validation
-    split.  An int gives bit-identical results on CPU.
+    Seeds weight initialisation, shuffling, dropout, augmentation and the
+    validation split.  An int gives bit-identical results on CPU.
 verbose : int, default={default}
     0 is silent, 1 shows a progress bar per epoch, 2 one line per epoch.
 """

@@ -1,4 +1,5 @@
-"""The inference fast path of ``predict`` and ``predict_proba``.
+"""The inference fast path of ``predict`` and ``predict_proba``, and their
+flip test-time augmentation (``tta``).
 
 ``keras.Model.predict`` builds a data pipeline and traces a function on every
 call (~0.2 s), which dominates predicting a few images.  Here the network is
@@ -22,6 +23,8 @@ __all__ = [
     "PREDICT_CHUNK",
     "TRACED",
     "TRACE_MIN_IMAGES",
+    "check_tta",
+    "flip_averaged",
     "forward_pass",
     "predict",
     "predict_chunks",
@@ -121,3 +124,45 @@ def predict(model: keras.Model, X: np.ndarray, batch_size: int | None) -> np.nda
             for chunk in predict_chunks(X, batch_size)
         ]
     )
+
+
+def check_tta(tta: bool, image_shape: tuple) -> None:
+    """Refuse flip test-time augmentation for single-channel images.
+
+    Mirroring a colour photograph gives another plausible photograph; a
+    mirrored digit or letter is not one (a mirrored 2 is no 2), so averaging
+    over it would cost accuracy.
+
+    Parameters
+    ----------
+    tta : bool
+        The estimator's parameter.
+    image_shape : tuple of int
+        ``(height, width, channels)`` of the network's images.
+    """
+    if tta and image_shape[-1] == 1:
+        raise ValueError(
+            f"tta=True averages each image with its mirror image, which suits "
+            f"colour photographs, not these single-channel images (shape "
+            f"{tuple(image_shape)}): a mirrored digit is no digit. Set tta=False, "
+            f"or give colour images (height, width, 3)."
+        )
+
+
+def flip_averaged(forward, X: np.ndarray) -> np.ndarray:
+    """The mean of ``forward`` on ``X`` and on its horizontal mirror images.
+
+    Parameters
+    ----------
+    forward : callable
+        Takes a batch of images like ``X``, returns class probabilities.
+    X : ndarray of shape (n_samples, height, width, channels)
+        The images.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes)
+        The averaged probabilities (rows still sum to 1).
+    """
+    mirrored = np.ascontiguousarray(X[:, :, ::-1])
+    return (np.asarray(forward(X)) + np.asarray(forward(mirrored))) / 2

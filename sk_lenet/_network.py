@@ -1,6 +1,6 @@
-"""The network of an estimator: its layers between the shared input scaling
-(and padding, for images too small for it) and softmax head, its optimizer
-and its compile step."""
+"""The network of an estimator: its layers between the shared input
+augmentation, scaling (and padding, for images too small for it) and softmax
+head, its optimizer, learning-rate schedule, loss and compile step."""
 
 from __future__ import annotations
 
@@ -12,14 +12,29 @@ import keras
 from keras import layers
 
 __all__ = [
+    "AUGMENT_PRESETS",
     "LOSS",
+    "LR_SCHEDULES",
+    "SmoothedSparseCategoricalCrossentropy",
+    "augmentation",
     "build",
     "check_policy",
     "check_schedule_clash",
     "compile_kwargs",
+    "conv",
+    "install_schedule",
+    "named_schedule",
 ]
 
 LOSS = "sparse_categorical_crossentropy"
+#: ``augment``'s named presets (see :func:`augmentation`).
+AUGMENT_PRESETS = ("digits", "colour")
+#: ``lr_schedule``'s names (see :func:`named_schedule`).
+LR_SCHEDULES = ("constant", "cosine", "onecycle")
+# "onecycle": the share of the steps spent warming up, and the rate it starts
+# from as a fraction of learning_rate (PyTorch's OneCycleLR: 0.3 and 1/25).
+ONECYCLE_WARMUP = 0.25
+ONECYCLE_START = 1 / 25
 # Training steps per call into the compiled graph: Keras dispatches each call
 # from Python, a large share of a small network's step on CPU.  Same weights,
 # bit for bit (LeNet-5 epoch 0.77x).  Batch-level callback hooks fire every N
@@ -29,9 +44,10 @@ STEPS_PER_EXECUTION = 32
 
 def compile_kwargs(estimator) -> dict:
     """The arguments of :meth:`keras.Model.compile` for ``estimator``."""
+    smoothing = estimator.label_smoothing
     return {
         "optimizer": make_optimizer(estimator),
-        "loss": LOSS,
+        "loss": SmoothedSparseCategoricalCrossentropy(smoothing) if smoothing else LOSS,
         # An explicit metric object: the "accuracy" string compiles to a
         # wrapper whose tf.cond branches stay registered in TensorFlow's
         # context after the network is gone, leaking ~2 MB per fit.
@@ -41,13 +57,14 @@ def compile_kwargs(estimator) -> dict:
 
 
 def build(estimator, body: list, compile_kwargs: dict) -> keras.Model:
-    """The compiled network: input, scaling, (padding,) ``body``, softmax.
+    """The compiled network: input, (augmentation,) scaling, (padding,)
+    ``body``, softmax.
 
     Parameters
     ----------
     estimator : ImageClassifierBase
-        Gives ``image_shape_``, ``pixel_scale_``, ``n_classes_`` and
-        ``dtype_policy``.
+        Gives ``image_shape_``, ``pixel_scale_``, ``n_classes_``,
+        ``augment`` and ``dtype_policy``.
     body : list of keras.layers.Layer
         The network's own layers (its ``_layers()``).
     compile_kwargs : dict
@@ -63,17 +80,225 @@ def build(estimator, body: list, compile_kwargs: dict) -> keras.Model:
     if pad is not None:
         body.insert(0, layers.ZeroPadding2D(pad, name="pad_to_minimum_size"))
     body.insert(0, layers.Rescaling(estimator.pixel_scale_, name="pixel_scale"))
+    # float32 probabilities (and loss) whatever the hidden layers compute in.
+    head = layers.Dense(
+        estimator.n_classes_, activation="softmax", dtype="float32", name="classes"
+    )
+    # Made after the layers with weights, so that their initial weights for a
+    # seed are the same with and without augmentation.  They act on the raw
+    # pixels, only while training (training=True); the presets in float32
+    # whatever the policy.
     x = inputs
+    for layer in augmentation(estimator.augment):
+        x = layer(x)
     for layer in body:
         layer.dtype_policy = estimator.dtype_policy
         x = layer(x)
-    # float32 probabilities (and loss) whatever the hidden layers compute in.
-    outputs = layers.Dense(
-        estimator.n_classes_, activation="softmax", dtype="float32", name="classes"
-    )(x)
+    outputs = head(x)
     model = keras.Model(inputs, outputs, name=type(estimator).__name__)
     model.compile(**compile_kwargs)
     return model
+
+
+def augmentation(augment) -> list:
+    """New random-augmentation layers for one network, from ``augment``.
+
+    Keras' random preprocessing layers transform images only when called
+    with ``training=True``: while fitting, never in ``predict``.  Each network
+    gets new layers (a list given is copied from its layers' configs, never
+    shared between fits or clones); under ``random_state`` they draw their
+    seeds from the seeded network build.
+
+    Parameters
+    ----------
+    augment : None, "digits", "colour" or list of keras.layers.Layer
+        The estimator's parameter (already validated).
+
+    Returns
+    -------
+    list of keras.layers.Layer
+        The layers, in order; empty for None.
+    """
+    if augment is None:
+        return []
+    if augment == "digits":  # small distortions of a centred digit
+        fill = {"fill_mode": "constant", "dtype": "float32"}
+        return [
+            layers.RandomRotation(10 / 360, **fill, name="augment_rotate"),
+            layers.RandomTranslation(0.1, 0.1, **fill, name="augment_shift"),
+            layers.RandomZoom(0.1, **fill, name="augment_zoom"),
+        ]
+    if augment == "colour":  # mirror, and shift by whole pixels (pad-and-crop)
+        return [
+            layers.RandomFlip("horizontal", dtype="float32", name="augment_flip"),
+            layers.RandomTranslation(
+                4 / 32,
+                4 / 32,
+                fill_mode="reflect",
+                interpolation="nearest",
+                dtype="float32",
+                name="augment_shift",
+            ),
+        ]
+    return [type(layer).from_config(layer.get_config()) for layer in augment]
+
+
+def conv(
+    filters: int,
+    kernel_size,
+    activation,
+    batch_norm: bool,
+    *,
+    separate_activation: bool = False,
+    **conv_kwargs,
+) -> list:
+    """A convolution and its activation, batch-normalized between the two
+    when ``batch_norm``.
+
+    Without ``batch_norm`` these are the tutorials' own layers: the activation
+    inside the ``Conv2D``, or an ``Activation`` layer after it with
+    ``separate_activation``.  With it: ``Conv2D`` (no bias: the normalization
+    has its own offset), ``BatchNormalization``, ``Activation``.
+
+    Parameters
+    ----------
+    filters : int
+        Filters of the convolution.
+    kernel_size : int or tuple of int
+        Its kernel size.
+    activation : str or callable
+        The activation.
+    batch_norm : bool
+        Insert ``BatchNormalization`` before the activation.
+    separate_activation : bool, default=False
+        Without ``batch_norm``: the activation as a layer of its own.
+    **conv_kwargs : dict
+        More arguments of ``Conv2D`` (``padding``, ...).
+
+    Returns
+    -------
+    list of keras.layers.Layer
+        The layers, in order.
+    """
+    if batch_norm:
+        return [
+            layers.Conv2D(filters, kernel_size, use_bias=False, **conv_kwargs),
+            layers.BatchNormalization(),
+            layers.Activation(activation),
+        ]
+    if separate_activation:
+        return [
+            layers.Conv2D(filters, kernel_size, **conv_kwargs),
+            layers.Activation(activation),
+        ]
+    return [layers.Conv2D(filters, kernel_size, activation=activation, **conv_kwargs)]
+
+
+@keras.saving.register_keras_serializable(package="sk_lenet")
+class SmoothedSparseCategoricalCrossentropy(keras.losses.Loss):
+    """Cross-entropy of integer labels with label smoothing.
+
+    Keras' ``SparseCategoricalCrossentropy`` has no ``label_smoothing``: the
+    labels are one-hot encoded for
+    :func:`keras.losses.categorical_crossentropy`, which has.  Registered, so
+    networks compiled with it load back (pickle, ``load_model``).
+
+    Parameters
+    ----------
+    label_smoothing : float in [0, 1)
+        Share of each label's weight spread evenly over all classes.
+    name : str, default="smoothed_sparse_categorical_crossentropy"
+        The loss's name.
+    reduction : str, default="sum_over_batch_size"
+        Keras' reduction of the per-sample losses.
+    dtype : str or None, default=None
+        Keras' dtype of the loss computation.
+    """
+
+    def __init__(
+        self,
+        label_smoothing: float = 0.0,
+        name: str = "smoothed_sparse_categorical_crossentropy",
+        reduction: str = "sum_over_batch_size",
+        dtype=None,
+    ):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.label_smoothing = float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        labels = keras.ops.reshape(keras.ops.cast(y_true, "int32"), (-1,))
+        one_hot = keras.ops.one_hot(labels, keras.ops.shape(y_pred)[-1])
+        return keras.losses.categorical_crossentropy(
+            keras.ops.cast(one_hot, y_pred.dtype),
+            y_pred,
+            label_smoothing=self.label_smoothing,
+        )
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}
+
+
+def named_schedule(
+    name: str, learning_rate: float, total_steps: int
+) -> keras.optimizers.schedules.LearningRateSchedule | None:
+    """The Keras schedule ``lr_schedule=name`` means over ``total_steps``.
+
+    Parameters
+    ----------
+    name : {"constant", "cosine", "onecycle"}
+        ``"constant"``: None (the rate stays as it is).  ``"cosine"``: cosine
+        decay from ``learning_rate`` to 0 over all steps.  ``"onecycle"``: a
+        linear warm-up over the first quarter of the steps from
+        ``learning_rate / 25`` to ``learning_rate``, then cosine decay to 0.
+    learning_rate : float
+        The peak rate.
+    total_steps : int
+        Gradient steps of the whole training.
+
+    Returns
+    -------
+    keras.optimizers.schedules.CosineDecay or None
+        The schedule, or None for ``"constant"``.
+    """
+    if name == "constant":
+        return None
+    total = max(int(total_steps), 1)
+    if name == "cosine":
+        return keras.optimizers.schedules.CosineDecay(learning_rate, total)
+    warmup = max(1, round(ONECYCLE_WARMUP * total))
+    return keras.optimizers.schedules.CosineDecay(
+        learning_rate * ONECYCLE_START,
+        decay_steps=max(total - warmup, 1),
+        warmup_target=learning_rate,
+        warmup_steps=warmup,
+    )
+
+
+def install_schedule(estimator, n_samples: int) -> None:
+    """Lay ``estimator.lr_schedule`` over the training of a new network.
+
+    Sized from ``epochs`` and the steps per epoch of ``n_samples`` training
+    samples (after the validation hold-out), when the network's optimizer has
+    taken no step yet: a warm start or a later ``partial_fit`` continues
+    along the schedule of the network's first fit.  The peak rate is the
+    optimizer's rate (``learning_rate``, or the optimizer's own when None).
+
+    Parameters
+    ----------
+    estimator : ImageClassifierBase
+        Its ``model_`` is compiled; gives ``lr_schedule``, ``epochs`` and
+        ``batch_size``.
+    n_samples : int
+        Training samples of the first fit.
+    """
+    optimizer = estimator.model_.optimizer
+    if estimator.lr_schedule == "constant" or int(optimizer.iterations):
+        return
+    rate = estimator.learning_rate  # a number here: check_schedule_clash
+    if rate is None:  # the optimizer's own, as its float32 variable holds it
+        rate = keras.ops.convert_to_numpy(optimizer.learning_rate)
+    steps = estimator.epochs * -(-n_samples // estimator.batch_size)
+    optimizer.learning_rate = named_schedule(estimator.lr_schedule, float(rate), steps)
 
 
 def make_optimizer(estimator) -> keras.optimizers.Optimizer:
@@ -108,21 +333,36 @@ def make_optimizer(estimator) -> keras.optimizers.Optimizer:
     return optimizer
 
 
-def check_schedule_clash(optimizer, learning_rate) -> None:
-    """Refuse a ``learning_rate`` that would replace an optimizer instance's
-    own schedule."""
-    if learning_rate is None or not isinstance(optimizer, keras.optimizers.Optimizer):
-        return
-    own = optimizer.get_config().get("learning_rate")
-    if isinstance(own, dict):
+def check_schedule_clash(optimizer, learning_rate, lr_schedule="constant") -> None:
+    """Refuse two schedules at once: a ``learning_rate`` that would replace
+    an optimizer instance's own schedule, or a named ``lr_schedule`` beside a
+    schedule object."""
+    schedule = keras.optimizers.schedules.LearningRateSchedule
+    own = None
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        own = optimizer.get_config().get("learning_rate")
+        own = own.get("class_name", "a schedule") if isinstance(own, dict) else None
+    given = None
+    if lr_schedule != "constant" and isinstance(learning_rate, schedule):
+        given = f"learning_rate={type(learning_rate).__name__}(...)"
+    elif lr_schedule != "constant" and learning_rate is None and own:
+        given = f"the optimizer's own {own}"
+    if given:
         raise ValueError(
-            f"The optimizer has its own learning-rate schedule "
-            f"({own.get('class_name', 'a schedule')}), which "
-            f"learning_rate={learning_rate!r} would replace. Pass "
-            "learning_rate=None to train with the optimizer's schedule, or give "
-            "the schedule as learning_rate with a plain optimizer "
-            "(optimizer='adam', learning_rate=schedule)."
+            f"lr_schedule={lr_schedule!r} and {given} are two learning-rate "
+            f"schedules. Use lr_schedule='constant' to train with the schedule "
+            f"object, or give a float learning_rate (the peak rate) with "
+            f"lr_schedule={lr_schedule!r}."
         )
+    if learning_rate is None or not own:
+        return
+    raise ValueError(
+        f"The optimizer has its own learning-rate schedule ({own}), which "
+        f"learning_rate={learning_rate!r} would replace. Pass "
+        "learning_rate=None to train with the optimizer's schedule, or give "
+        "the schedule as learning_rate with a plain optimizer "
+        "(optimizer='adam', learning_rate=schedule)."
+    )
 
 
 def check_policy(model: keras.Model, dtype_policy: str) -> None:

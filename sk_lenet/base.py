@@ -45,10 +45,13 @@ scikeras method              why
                              ``warm_start`` continues the epoch count
 ``partial_fit``              check the parameters when training starts
 ``_fit_keras_model``         validation split and early stopping
-                             (_validation), batch feed and eager or traced
-                             execution (_batches); Ctrl-C keeps the network
+                             (_validation), a named ``lr_schedule``
+                             sized from the steps (_network), batch
+                             feed and eager or traced execution
+                             (_batches); Ctrl-C keeps the network
 ``_predict_raw``             call the network on chunks, not
-                             ``Model.predict`` (_inference)
+                             ``Model.predict``, averaged with the mirrored
+                             images under ``tta`` (_inference)
 ``predict_proba``            one sample gives one row, not a squeezed vector
 ``score``                    its docstring (scikeras' says no scorer is set)
 ===========================  ===============================================
@@ -78,7 +81,7 @@ from sklearn.utils.validation import (
 from tensorflow.python.eager import context as tf_context
 
 from sk_lenet import _batches, _inference, _network, _policies, _seeding, _validation
-from sk_lenet._constraints import Callbacks, ImageShapes, Optimizers
+from sk_lenet._constraints import Callbacks, ImageShapes, KerasLayers, Optimizers
 from sk_lenet._docstrings import fill_docstring
 from sk_lenet._policies import DTYPE_POLICIES
 from sk_lenet._tf import warn_if_onednn_missed
@@ -127,6 +130,10 @@ class ImageClassifierBase(KerasClassifier):
         "dtype_policy": [StrOptions(set(DTYPE_POLICIES))],
         "shuffle": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "augment": [StrOptions(set(_network.AUGMENT_PRESETS)), KerasLayers(), None],
+        "lr_schedule": [StrOptions(set(_network.LR_SCHEDULES))],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "tta": ["boolean"],
         "callbacks": [Callbacks(), None],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
@@ -150,6 +157,10 @@ class ImageClassifierBase(KerasClassifier):
         dtype_policy="float32",
         shuffle=True,
         class_weight=None,
+        augment=None,
+        lr_schedule="constant",
+        label_smoothing=0.0,
+        tta=False,
         callbacks=None,
         warm_start=False,
         random_state=None,
@@ -169,6 +180,10 @@ class ImageClassifierBase(KerasClassifier):
         self.dtype_policy = dtype_policy
         self.shuffle = shuffle
         self.class_weight = class_weight
+        self.augment = augment
+        self.lr_schedule = lr_schedule
+        self.label_smoothing = label_smoothing
+        self.tta = tta
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.random_state = random_state
@@ -334,7 +349,9 @@ class ImageClassifierBase(KerasClassifier):
                 "early_stopping=True needs held-out data: set validation_fraction "
                 "> 0 (or None for 0.1)."
             )
-        _network.check_schedule_clash(self.optimizer, self.learning_rate)
+        _network.check_schedule_clash(
+            self.optimizer, self.learning_rate, self.lr_schedule
+        )
         if (continuing or self.warm_start) and self.initialized_:
             _network.check_policy(self.model_, self.dtype_policy)
         warn_if_onednn_missed(stacklevel=3)
@@ -352,6 +369,8 @@ class ImageClassifierBase(KerasClassifier):
         X, y, sample_weight, held_out = _validation.hold_out(
             self, X, y, sample_weight, kwargs
         )
+        _inference.check_tta(self.tta, self.image_shape_)
+        _network.install_schedule(self, len(y))
         _batches.choose_execution(self.model_, epochs * -(-len(y) // self.batch_size))
         saved = self._fit_callbacks
         self._fit_callbacks = [*saved, *held_out]
@@ -387,9 +406,18 @@ class ImageClassifierBase(KerasClassifier):
     def _predict_raw(self, X, **kwargs):
         X, _ = self._validate_data(X=X)  # raises NotFittedError first
         X = self.feature_encoder_.transform(X)
+        _inference.check_tta(self.tta, self.image_shape_)
         if kwargs:
-            return self.model_.predict(X, verbose=self.verbose, **kwargs)
-        return _inference.predict(self.model_, X, self.batch_size)
+
+            def forward(images):
+                return self.model_.predict(images, verbose=self.verbose, **kwargs)
+
+        else:
+
+            def forward(images):
+                return _inference.predict(self.model_, images, self.batch_size)
+
+        return _inference.flip_averaged(forward, X) if self.tta else forward(X)
 
     def predict_proba(self, X: ArrayLike, **kwargs) -> np.ndarray:
         """Class probabilities for ``X``.

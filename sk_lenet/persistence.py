@@ -74,20 +74,41 @@ def _classes() -> dict[str, type]:
 # ----------------------------------------------------------------------
 # JSON with tuples, arrays and non-string dict keys
 # ----------------------------------------------------------------------
+# The Keras layers a model file may hold (``augment``'s lists): image
+# augmentation and noise, which hold no code and no file names.
+_LAYER_MODULES = (
+    "keras.src.layers.preprocessing.image_preprocessing.",
+    "keras.src.layers.regularization.",
+)
+
+
 def _keras_kinds() -> dict[str, type]:
-    """The Keras objects a model file may hold: public module -> base class."""
+    """The Keras objects a model file may name: public module -> base class.
+
+    A dtype policy appears only inside a layer's config."""
     import keras
 
     return {
         "keras.optimizers": keras.optimizers.Optimizer,
         "keras.optimizers.schedules": keras.optimizers.schedules.LearningRateSchedule,
+        "keras.layers": keras.layers.Layer,
+        "keras": keras.DTypePolicy,
     }
 
 
 def _keras_builtin(value: Any) -> bool:
-    """A Keras optimizer or learning-rate schedule of Keras' own classes."""
-    kinds = tuple(_keras_kinds().values())
-    return isinstance(value, kinds) and type(value).__module__.startswith("keras.")
+    """A Keras optimizer, learning-rate schedule or augmentation layer of
+    Keras' own classes."""
+    import keras
+
+    module = type(value).__module__
+    if isinstance(value, keras.layers.Layer):
+        return module.startswith(_LAYER_MODULES)
+    kinds = (
+        keras.optimizers.Optimizer,
+        keras.optimizers.schedules.LearningRateSchedule,
+    )
+    return isinstance(value, kinds) and module.startswith("keras.")
 
 
 def _encode(value: Any) -> Any:
@@ -154,8 +175,9 @@ def _keras_classes(config: Any):
 def _decode_keras(config: Any):
     import keras
 
-    # Checked before Keras resolves anything: only the public optimizer and
-    # schedule modules, and in them only optimizer and schedule classes.
+    # Checked before Keras resolves anything: only the public optimizer,
+    # schedule and layer modules, and in them only optimizer, schedule,
+    # augmentation layer (and dtype policy) classes.
     allowed = _keras_kinds()
     named = list(_keras_classes(config))
     for module, class_name, registered in named:
@@ -165,11 +187,15 @@ def _decode_keras(config: Any):
             not isinstance(cls, type)
             or not issubclass(cls, base)
             or registered not in (None, class_name)
+            or (
+                base is keras.layers.Layer
+                and not cls.__module__.startswith(_LAYER_MODULES)
+            )
         ):
             raise ModelFileError(
                 f"the model file names {module}.{class_name}, which is not one of "
-                "Keras' own optimizers or learning-rate schedules; it cannot be "
-                "loaded safely."
+                "Keras' own optimizers, learning-rate schedules or augmentation "
+                "layers; it cannot be loaded safely."
             )
     if not named or not isinstance(config, dict):
         raise ModelFileError("the model file holds an unreadable Keras object entry.")
@@ -183,7 +209,8 @@ def _decode_keras(config: Any):
     if not _keras_builtin(value):
         raise ModelFileError(
             f"the model file's Keras object {config.get('class_name')!r} is not "
-            "an optimizer or a learning-rate schedule; it cannot be loaded safely."
+            "an optimizer, a learning-rate schedule or an augmentation layer; it "
+            "cannot be loaded safely."
         )
     return value
 
@@ -214,8 +241,8 @@ def _record(est) -> dict:
         raise TypeError(
             f"{name} holds a value save_model cannot store safely ({exc}). "
             "Use parameter values that are names, numbers or Keras' own "
-            "optimizers and schedules (e.g. optimizer='adam', callbacks=None), "
-            "or pickle the model."
+            "optimizers, schedules and image augmentation layers (e.g. "
+            "optimizer='adam', callbacks=None), or pickle the model."
         ) from None
     return {"class": name, "params": params, "fitted": fitted}
 
@@ -261,8 +288,9 @@ def save_model(model, path: str | os.PathLike) -> Path:
     TypeError
         If a step is not an sk_lenet class, or holds a value (a callback, a
         custom optimizer class) that cannot be stored without pickle.  Keras'
-        own optimizers and learning-rate schedules are stored as their Keras
-        config and read back only as Keras' own classes.
+        own optimizers, learning-rate schedules and image augmentation (or
+        noise) layers are stored as their Keras config and read back only as
+        Keras' own classes.
 
     Examples
     --------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from urllib.error import URLError
 
+import keras
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -239,6 +240,7 @@ CLI_CASES = [
     ("bad grid value", ["grid-search", "--param", "filters"], "filters"),
     ("negative epochs", ["train", "--epochs", "-3", "--no-plots"], "epochs"),
     ("unknown --set name", ["train", "--set", "colour=red"], "valid: activation"),
+    ("unknown augment", ["train", "--set", "augment=color"], "'augment' parameter"),
     ("--set without value", ["train", "--set", "filters"], "NAME=VALUE"),
 ]
 
@@ -375,6 +377,12 @@ PARAM_ERRORS = [
             {"class_weight": "even"},
             {"callbacks": "EarlyStopping"},
             {"random_state": "seed"},
+            {"augment": "color"},
+            {"augment": ["RandomFlip"]},
+            {"lr_schedule": "linear"},
+            {"label_smoothing": 1.0},
+            {"tta": "yes"},
+            {"batch_norm": 1},
         )
     ),
     ({"optimizer": "sgdd"}, InvalidParameterError, "'adam', 'rmsprop'"),
@@ -384,6 +392,15 @@ PARAM_ERRORS = [
         {"early_stopping": True, "validation_fraction": 0.0},
         ValueError,
         "early_stopping=True needs held-out data",
+    ),
+    ({"tta": True}, ValueError, "Set tta=False, or give colour images"),
+    (
+        {
+            "lr_schedule": "cosine",
+            "learning_rate": keras.optimizers.schedules.CosineDecay(0.1, 10),
+        },
+        ValueError,
+        "two learning-rate schedules. Use lr_schedule='constant'",
     ),
 ]
 

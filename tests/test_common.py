@@ -194,6 +194,22 @@ def test_grid_search_over_filters_and_learning_rate(n_jobs, small_digits):
     assert grid.best_estimator_.predict(X_test).shape == (len(X_test),)
 
 
+def test_grid_search_over_the_training_options(small_digits):
+    X, _, y, _ = small_digits
+    grid = GridSearchCV(
+        fast(SimplifiedLeNetClassifier, filters=4, dense_units=16),
+        [
+            {"augment": [None, "digits"], "batch_norm": [False, True]},
+            {"lr_schedule": ["cosine", "onecycle"], "label_smoothing": [0.1]},
+        ],
+        cv=2,
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 6
+    assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
+    scores = grid.cv_results_["mean_test_score"]
+    assert len(set(scores)) > 1  # the options change the training
+
+
 def test_clone_is_unfitted_with_same_params(small_digits):
     X, _, y, _ = small_digits
     clf = fast(LeNet5Classifier, zero_padding=2).fit(X, y)

@@ -185,6 +185,42 @@ def test_keras_optimizers_and_schedules_are_stored(small_digits, tmp_path):
 
 
 @pytest.mark.parametrize(
+    "augment",
+    ["digits", [keras.layers.RandomRotation(0.05), keras.layers.GaussianNoise(0.1)]],
+)
+def test_training_options_are_stored(small_digits, tmp_path, augment):
+    X, X_test, y, _ = small_digits
+    options = {
+        "augment": augment,
+        "lr_schedule": "onecycle",
+        "label_smoothing": 0.1,
+        "batch_norm": True,
+    }
+    clf = fast(LeNetClassifier, **options).fit(X, y)
+    back = load_model(save_model(clf, tmp_path / "m.sklenet"))
+    got = back.get_params()
+    for name, value in options.items():
+        if isinstance(value, list):
+            assert [type(layer) for layer in got[name]] == [type(v) for v in value]
+            assert [layer.get_config() for layer in got[name]] == [
+                v.get_config() for v in value
+            ]
+        else:
+            assert got[name] == value
+    np.testing.assert_array_equal(back.predict_proba(X_test), clf.predict_proba(X_test))
+    assert back.model_.loss.label_smoothing == 0.1
+    assert type(back.model_.optimizer._learning_rate).__name__ == "CosineDecay"
+    back.set_params(warm_start=True).fit(X, y)  # trains on: loss, schedule, layers
+
+
+def test_layers_other_than_augmentation_are_not_stored(small_digits, tmp_path):
+    X, _, y, _ = small_digits
+    clf = fast(LeNetClassifier, augment=[keras.layers.Identity()]).fit(X, y)
+    with pytest.raises(TypeError, match="image augmentation layers"):
+        save_model(clf, tmp_path / "m.sklenet")
+
+
+@pytest.mark.parametrize(
     "tamper",
     [
         {"module": "os"},

@@ -1,11 +1,12 @@
 """LeNet as PyImageSearch teaches it (Rosebrock, "LeNet - Convolutional
 Neural Network in Python", 2016)::
 
-    INPUT => CONV 20@5x5 'same' => ACT => MAXPOOL 2
-          => CONV 50@5x5 'same' => ACT => MAXPOOL 2
+    INPUT => CONV 20@5x5 'same' [=> BN] => ACT => MAXPOOL 2
+          => CONV 50@5x5 'same' [=> BN] => ACT => MAXPOOL 2
           => FC 500 => ACT => FC n_classes => SOFTMAX
 
 Trained with SGD, learning rate 0.01, 20 epochs, batch 128: 98.49% on MNIST.
+``[=> BN]``: batch normalization, with ``batch_norm=True`` only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from keras import layers
 from sklearn.utils._param_validation import Interval
 
 from sk_lenet._constraints import Activations, IntTuples, KernelSizes
+from sk_lenet._network import conv
 from sk_lenet.base import ImageClassifierBase
 
 __all__ = ["LeNetClassifier"]
@@ -65,6 +67,7 @@ class LeNetClassifier(ImageClassifierBase):
         "kernel_size": [KernelSizes()],
         "dense_units": [Interval(Integral, 1, None, closed="left")],
         "activation": [Activations()],
+        "batch_norm": ["boolean"],
     }
 
     def __init__(
@@ -74,6 +77,7 @@ class LeNetClassifier(ImageClassifierBase):
         dense_units=500,
         activation="relu",
         *,
+        batch_norm=False,
         optimizer="sgd",
         learning_rate=0.01,
         epochs=20,
@@ -91,15 +95,15 @@ class LeNetClassifier(ImageClassifierBase):
         self.kernel_size = kernel_size
         self.dense_units = dense_units
         self.activation = activation
+        self.batch_norm = batch_norm
 
     def _layers(self):
-        f1, f2 = self.filters
+        (f1, f2), k, act = self.filters, self.kernel_size, self.activation
+        same = {"batch_norm": self.batch_norm, "separate_activation": True}
         return [
-            layers.Conv2D(f1, self.kernel_size, padding="same"),
-            layers.Activation(self.activation),
+            *conv(f1, k, act, **same, padding="same"),
             layers.MaxPooling2D(pool_size=2, strides=2),
-            layers.Conv2D(f2, self.kernel_size, padding="same"),
-            layers.Activation(self.activation),
+            *conv(f2, k, act, **same, padding="same"),
             layers.MaxPooling2D(pool_size=2, strides=2),
             layers.Flatten(),
             layers.Dense(self.dense_units),

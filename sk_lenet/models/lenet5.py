@@ -1,13 +1,15 @@
 """LeNet-5 (LeCun, Bottou, Bengio, Haffner 1998) as the "LeNet-5 in Keras"
 tutorial builds it::
 
-    INPUT => [ZERO-PAD] => CONV 6@5x5 tanh => AVGPOOL 2
-          => CONV 16@5x5 tanh => AVGPOOL 2
+    INPUT => [ZERO-PAD] => CONV 6@5x5 [BN] tanh => AVGPOOL 2
+          => CONV 16@5x5 [BN] tanh => AVGPOOL 2
           => FC 120 tanh => FC 84 tanh => FC n_classes => SOFTMAX
 
 Trained with SGD, learning rate 0.1, 10 epochs, batch 128: 98.57% on MNIST.
 The paper zero-pads MNIST's 28x28 digits to 32x32 (``zero_padding=2``); the
 tutorial feeds 28x28 as they are (the default).
+``[BN]``: batch normalization before the activation, with ``batch_norm=True``
+only.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from keras import layers
 from sklearn.utils._param_validation import Interval
 
 from sk_lenet._constraints import Activations, IntTuples, KernelSizes
+from sk_lenet._network import conv
 from sk_lenet.base import ImageClassifierBase
 
 __all__ = ["LeNet5Classifier"]
@@ -63,6 +66,7 @@ class LeNet5Classifier(ImageClassifierBase):
         "kernel_size": [KernelSizes()],
         "dense_units": [IntTuples(2)],
         "activation": [Activations()],
+        "batch_norm": ["boolean"],
         "zero_padding": [Interval(Integral, 0, None, closed="left")],
     }
 
@@ -74,6 +78,7 @@ class LeNet5Classifier(ImageClassifierBase):
         activation="tanh",
         zero_padding=0,
         *,
+        batch_norm=False,
         optimizer="sgd",
         learning_rate=0.1,
         epochs=10,
@@ -92,14 +97,16 @@ class LeNet5Classifier(ImageClassifierBase):
         self.dense_units = dense_units
         self.activation = activation
         self.zero_padding = zero_padding
+        self.batch_norm = batch_norm
 
     def _layers(self):
         (f1, f2), (d1, d2), act = self.filters, self.dense_units, self.activation
+        k, bn = self.kernel_size, self.batch_norm
         return [
             layers.ZeroPadding2D(self.zero_padding),
-            layers.Conv2D(f1, self.kernel_size, activation=act),
+            *conv(f1, k, act, bn),
             layers.AveragePooling2D(pool_size=2, strides=2),
-            layers.Conv2D(f2, self.kernel_size, activation=act),
+            *conv(f2, k, act, bn),
             layers.AveragePooling2D(pool_size=2, strides=2),
             layers.Flatten(),
             layers.Dense(d1, activation=act),

@@ -86,6 +86,30 @@ def test_train_options_reach_the_estimator(tmp_path, capsys, monkeypatch):
     assert "val_accuracy" in clf.history_
 
 
+def test_train_with_the_training_options(tmp_path, capsys):
+    from sk_lenet import load_model
+
+    argv = ["train", "--model", "lenet5", "--quick", "-q", "--no-plots"]
+    for option in (
+        "augment=digits",
+        "lr_schedule=cosine",
+        "label_smoothing=0.1",
+        "batch_norm=True",
+    ):
+        argv += ["--set", option]
+    code, out, err = run(
+        [*argv, "--format", "sklenet", "--output-dir", tmp_path], capsys
+    )
+    assert code == 0, err
+    assert "augment='digits'" in out and "lr_schedule='cosine'" in out
+    clf = load_model(tmp_path / "lenet5_digits.sklenet")[-1]
+    params = clf.get_params()
+    assert params["augment"] == "digits" and params["lr_schedule"] == "cosine"
+    assert params["label_smoothing"] == 0.1 and params["batch_norm"] is True
+    kinds = {type(layer).__name__ for layer in clf.model_.layers}
+    assert {"RandomRotation", "BatchNormalization"} <= kinds
+
+
 def test_train_mlp_hidden_layer_sizes(tmp_path, capsys):
     argv = ["train", "--model", "mlp-cifar10", "--set", "hidden_layer_sizes=32,16"]
     code, out, err = run(

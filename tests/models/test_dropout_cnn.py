@@ -7,7 +7,11 @@ import pytest
 
 from sk_lenet import DropoutCNNClassifier
 from tests.conftest import fast
-from tests.models import assert_rejected, trainable_on_mnist
+from tests.models import (
+    assert_batch_norm_after_convolutions,
+    assert_rejected,
+    trainable_on_mnist,
+)
 
 
 def test_network_matches_the_tutorial():
@@ -38,3 +42,7 @@ def test_fits_colour_images():
 )
 def test_rejects_bad_own_parameters(name, value):
     assert_rejected(DropoutCNNClassifier(**{name: value}), name)
+
+
+def test_batch_norm_after_each_convolution():
+    assert_batch_norm_after_convolutions(DropoutCNNClassifier, filters=(32, 64))

@@ -7,7 +7,11 @@ import pytest
 
 from sk_lenet import LeNetClassifier
 from tests.conftest import fast
-from tests.models import assert_rejected, trainable_on_mnist
+from tests.models import (
+    assert_batch_norm_after_convolutions,
+    assert_rejected,
+    trainable_on_mnist,
+)
 
 
 def test_network_matches_the_tutorial():
@@ -56,3 +60,7 @@ def test_learns_colour_32x32_images(as_rows):
     assert clf.image_shape_ == (32, 32, 3)
     assert clf.n_features_in_ == 3072
     assert clf.score(X.reshape(60, -1) if as_rows else X, y) > 0.9
+
+
+def test_batch_norm_after_each_convolution():
+    assert_batch_norm_after_convolutions(LeNetClassifier, filters=(20, 50))

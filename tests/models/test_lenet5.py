@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from sk_lenet import LeNet5Classifier
-from tests.models import assert_rejected, trainable_on_mnist
+from tests.models import (
+    assert_batch_norm_after_convolutions,
+    assert_rejected,
+    trainable_on_mnist,
+)
 
 
 def test_network_matches_the_tutorial():
@@ -35,3 +39,7 @@ def test_paper_padding_adds_pixels():
 )
 def test_rejects_bad_own_parameters(name, value):
     assert_rejected(LeNet5Classifier(**{name: value}), name)
+
+
+def test_batch_norm_after_each_convolution():
+    assert_batch_norm_after_convolutions(LeNet5Classifier, filters=(6, 16))

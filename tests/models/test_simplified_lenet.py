@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from sk_lenet import SimplifiedLeNetClassifier
-from tests.models import assert_rejected, trainable_on_mnist
+from tests.models import (
+    assert_batch_norm_after_convolutions,
+    assert_rejected,
+    trainable_on_mnist,
+)
 
 
 def test_network_matches_the_tutorial():
@@ -19,3 +23,7 @@ def test_network_matches_the_tutorial():
 )
 def test_rejects_bad_own_parameters(name, value):
     assert_rejected(SimplifiedLeNetClassifier(**{name: value}), name)
+
+
+def test_batch_norm_after_each_convolution():
+    assert_batch_norm_after_convolutions(SimplifiedLeNetClassifier, filters=(32,))
