@@ -1,6 +1,7 @@
 """Checks of the data handed to ``fit`` and ``predict``, with errors that say
 what to do: flat rows or image batches, integer or float pixels, string or
-integer labels; and the hold-out split for validation and early stopping."""
+integer labels; the checks of parameters that depend on each other when
+training starts; and the hold-out split for validation and early stopping."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from sk_lenet import _network, _policies
+from sk_lenet._tf import warn_if_onednn_missed
 from sk_lenet.preprocessing import resolve_image_shape, rows_to_images
 
 __all__ = [
@@ -189,3 +192,29 @@ def hold_out(estimator, X, y, sample_weight, fit_kwargs: dict):
         restore_best_weights=True,
     )
     return X, y, sample_weight, [stop]
+
+
+def check_training(estimator, sample_weight, continuing: bool):
+    """The checks of parameters that depend on each other (or on the fitted
+    network) when training starts, and the warnings of slow settings.
+
+    Returns ``sample_weight``, copied where scikeras would scale the caller's
+    array in place.
+    """
+    if estimator.early_stopping and estimator.validation_fraction == 0:
+        raise ValueError(
+            "early_stopping=True needs held-out data: set validation_fraction "
+            "> 0 (or None for 0.1)."
+        )
+    _network.check_schedule_clash(
+        estimator.optimizer, estimator.learning_rate, estimator.lr_schedule
+    )
+    if (continuing or estimator.warm_start) and estimator.initialized_:
+        _network.check_policy(estimator.model_, estimator.dtype_policy)
+    warn_if_onednn_missed(stacklevel=4)
+    _policies.warn_if_emulated(estimator.dtype_policy, stacklevel=4)
+    if sample_weight is not None and estimator.class_weight is not None:
+        # scikeras multiplies the class weights into sample_weight in
+        # place: a copy keeps the caller's array as it was.
+        sample_weight = np.array(sample_weight, dtype=np.float64)
+    return sample_weight

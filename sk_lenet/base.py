@@ -63,6 +63,7 @@ import sk_lenet._tf  # noqa: F401  (first: TensorFlow starts quietly)
 
 # isort: split
 
+import functools
 import inspect
 from collections import defaultdict
 from numbers import Integral, Real
@@ -80,11 +81,10 @@ from sklearn.utils.validation import (
 )
 from tensorflow.python.eager import context as tf_context
 
-from sk_lenet import _batches, _inference, _network, _policies, _seeding, _validation
+from sk_lenet import _batches, _inference, _network, _seeding, _validation
 from sk_lenet._constraints import Callbacks, ImageShapes, KerasLayers, Optimizers
 from sk_lenet._docstrings import fill_docstring
 from sk_lenet._policies import DTYPE_POLICIES
-from sk_lenet._tf import warn_if_onednn_missed
 
 __all__ = ["ImageClassifierBase"]
 
@@ -341,26 +341,10 @@ class ImageClassifierBase(KerasClassifier):
         )
 
     def _start_training(self, sample_weight, continuing: bool = False):
-        """Check the parameters (each against its constraint, then the few
-        that depend on each other) and warn where a setting runs slowly."""
+        """Check each parameter against its constraint, then the few that
+        depend on each other; returns the sample weights to train with."""
         self._validate_params()
-        if self.early_stopping and self.validation_fraction == 0:
-            raise ValueError(
-                "early_stopping=True needs held-out data: set validation_fraction "
-                "> 0 (or None for 0.1)."
-            )
-        _network.check_schedule_clash(
-            self.optimizer, self.learning_rate, self.lr_schedule
-        )
-        if (continuing or self.warm_start) and self.initialized_:
-            _network.check_policy(self.model_, self.dtype_policy)
-        warn_if_onednn_missed(stacklevel=3)
-        _policies.warn_if_emulated(self.dtype_policy, stacklevel=3)
-        if sample_weight is not None and self.class_weight is not None:
-            # scikeras multiplies the class weights into sample_weight in
-            # place: a copy keeps the caller's array as it was.
-            sample_weight = np.array(sample_weight, dtype=np.float64)
-        return sample_weight
+        return _validation.check_training(self, sample_weight, continuing)
 
     def _fit_keras_model(
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
@@ -407,16 +391,13 @@ class ImageClassifierBase(KerasClassifier):
         X, _ = self._validate_data(X=X)  # raises NotFittedError first
         X = self.feature_encoder_.transform(X)
         _inference.check_tta(self.tta, self.image_shape_)
-        if kwargs:
-
-            def forward(images):
-                return self.model_.predict(images, verbose=self.verbose, **kwargs)
-
-        else:
-
-            def forward(images):
-                return _inference.predict(self.model_, images, self.batch_size)
-
+        forward = (
+            functools.partial(self.model_.predict, verbose=self.verbose, **kwargs)
+            if kwargs
+            else functools.partial(
+                _inference.predict, self.model_, batch_size=self.batch_size
+            )
+        )
         return _inference.flip_averaged(forward, X) if self.tta else forward(X)
 
     def predict_proba(self, X: ArrayLike, **kwargs) -> np.ndarray:
