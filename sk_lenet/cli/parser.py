@@ -389,10 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="train a model, print its test report, save it and its figures",
         description="Train a model and save the fitted Pipeline (PixelScaler -> "
         "ImageReshaper -> classifier) as OUTPUT_DIR/MODEL_DATASET.pkl (.sklenet "
-        "with --format sklenet) with learning-curve, confusion-matrix and "
-        "prediction figures.  With no options: LeNet on the bundled digits, "
-        "offline, in seconds.  Example: sk-lenet train --model lenet5 "
-        "--epochs 5 --set activation=relu --set filters=8,16",
+        "with --format sklenet; RECIPE_DATASET with --recipe) with "
+        "learning-curve, confusion-matrix and prediction figures.  With no "
+        "options: LeNet on the bundled digits, offline, in seconds.  Example: "
+        "sk-lenet train --model lenet5 --epochs 5 --set activation=relu "
+        "--set filters=8,16",
     )
     _add_training_options(p)
     p.set_defaults(func=commands.train)
