@@ -29,6 +29,7 @@ __all__ = [
     "ModelSpec",
     "build_pipeline",
     "describe",
+    "model_of",
     "resolve",
     "run_name",
 ]
