@@ -23,15 +23,28 @@ pytestmark = pytest.mark.slow
 
 def test_every_tutorial_has_an_example():
     assert set(SCRIPTS) == {
+        "cifar10_lenet.py",
         "dropout_cnn_mnist.py",
         "grid_search.py",
+        "lenet5_distorted.py",
         "lenet5_mnist.py",
         "lenet_mnist.py",
         "mlp_cifar10.py",
         "mlp_mnist.py",
+        "mnist_best.py",
+        "mnist_fast.py",
         "pipeline_pickle.py",
         "simplified_lenet_mnist.py",
     }
+
+
+def test_every_recipe_has_one_example():
+    from sk_lenet.recipes import RECIPES
+
+    texts = {script: (EXAMPLES / script).read_text() for script in SCRIPTS}
+    for name in RECIPES:
+        scripts = [script for script, text in texts.items() if f'"{name}"' in text]
+        assert len(scripts) == 1, f"recipe {name}: examples {scripts}"
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

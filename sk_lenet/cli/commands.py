@@ -54,7 +54,7 @@ def train(args) -> int:
         out("(--quick is a smoke run on a subsample: expect a low accuracy)")
     out()
     report.classification(pipe, split.X_test, split.y_test, split.target_names)
-    stem = f"{args.model}_{split.name}"
+    stem = f"{estimators.run_name(args)}_{split.name}"
     out(f"Saved model: {_save(pipe, args, stem)}")
     _figures(
         args,
@@ -199,7 +199,7 @@ def grid_search(args) -> int:
     report.classification(
         search.best_estimator_, split.X_test, split.y_test, split.target_names
     )
-    stem = f"{args.model}_{split.name}_grid_search"
+    stem = f"{estimators.run_name(args)}_{split.name}_grid_search"
     out(f"Saved best model: {_save(search.best_estimator_, args, stem + '_best')}")
     _figures(
         args,

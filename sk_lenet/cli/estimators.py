@@ -6,6 +6,10 @@ every other hyperparameter is the estimator's: ``--set NAME=VALUE`` accepts
 any name of its ``get_params()`` and the estimator's ``_parameter_constraints``
 check the value before any data is loaded.  A new hyperparameter of a network
 therefore needs an edit to that network's file only.
+
+A recipe (``--recipe``, :data:`sk_lenet.recipes.RECIPES`) picks the model of
+its estimator class, its parameters as the defaults and its dataset;
+:func:`resolve` is the one place that reads it.
 """
 
 from __future__ import annotations
@@ -15,8 +19,25 @@ from typing import Any
 
 from sk_lenet.cli.data import dataset_info
 from sk_lenet.cli.report import CLIError, one_line
+from sk_lenet.recipes import RECIPES
 
-__all__ = ["COMMON_OPTIONS", "MODELS", "ModelSpec", "build_pipeline", "describe"]
+__all__ = [
+    "COMMON_OPTIONS",
+    "DEFAULT_DATASET",
+    "DEFAULT_MODEL",
+    "MODELS",
+    "ModelSpec",
+    "build_pipeline",
+    "describe",
+    "model_of",
+    "resolve",
+    "run_name",
+]
+
+#: ``--model`` and ``--dataset`` of ``train`` and ``grid-search`` when neither
+#: they nor ``--recipe`` say otherwise.
+DEFAULT_MODEL = "lenet"
+DEFAULT_DATASET = "digits"
 
 #: Hyperparameters every model has that get an option of their own
 #: (``--epochs N`` ...): name -> (type, metavar, default, help).  The
@@ -114,10 +135,59 @@ def check_names(names, defaults: dict, model: str) -> None:
             )
 
 
+def model_of(recipe_name: str) -> str:
+    """The ``--model`` that runs recipe ``recipe_name``'s estimator class (the
+    one without a preset where several do, e.g. ``mlp`` rather than
+    ``mlp-cifar10``)."""
+    cls_name = RECIPES[recipe_name].estimator
+    models = [name for name, spec in MODELS.items() if spec.cls_name == cls_name]
+    if not models:
+        raise CLIError(
+            f"recipe {recipe_name} trains a {cls_name}, which no --model runs; "
+            "add it to sk_lenet.cli.estimators.MODELS"
+        )
+    return min(models, key=lambda name: bool(MODELS[name].preset))
+
+
+def resolve(args) -> None:
+    """Fill in ``args.model`` and ``args.dataset`` where the command line left
+    them unset: the recipe's (``--recipe``), else :data:`DEFAULT_MODEL` and
+    :data:`DEFAULT_DATASET`.
+
+    Raises :class:`CLIError` when ``--model`` is of another class than the
+    recipe's estimator.  Calling it again changes nothing.
+    """
+    name = getattr(args, "recipe", None)
+    if name is None:
+        args.model = args.model or DEFAULT_MODEL
+        args.dataset = args.dataset or DEFAULT_DATASET
+        return
+    recipe = RECIPES[name]
+    model = model_of(name)
+    if args.model is not None and MODELS[args.model].cls_name != recipe.estimator:
+        raise CLIError(
+            f"--recipe {name} trains a {recipe.estimator}, but --model "
+            f"{args.model} is a {MODELS[args.model].cls_name}; leave --model out "
+            f"(or use --model {model})"
+        )
+    args.model = args.model or model
+    args.dataset = args.dataset or recipe.dataset
+
+
+def run_name(args) -> str:
+    """What the saved files are named after: the recipe, else the model."""
+    return getattr(args, "recipe", None) or args.model
+
+
 def _preset(args) -> tuple[dict, str]:
-    """The CLI's defaults for --model on --dataset, and where they come from."""
+    """The CLI's defaults for --model (or --recipe) on --dataset, and where
+    they come from."""
     spec = MODELS[args.model]
     params = dict(spec.preset)
+    name = getattr(args, "recipe", None)
+    if name is not None:  # the recipe's parameters, on any dataset
+        params.update(RECIPES[name].params)
+        return params, f"recipe {name}: {RECIPES[name].summary}"
     if args.model == "mlp" and args.dataset == "cifar10":
         params.update(MODELS["mlp-cifar10"].preset)  # the CIFAR-10 tutorial's MLP
     if args.dataset == "digits":
@@ -157,6 +227,7 @@ def check_params(estimator) -> None:
 def build_pipeline(args):
     """The Pipeline ``PixelScaler -> ImageReshaper -> estimator`` for ``args``.
 
+    Fills in ``args.model`` and ``args.dataset`` first (:func:`resolve`).
     Returns ``(pipeline, origin)``, ``origin`` saying whose defaults were used.
     The parameters are checked before this returns.
     """
@@ -164,6 +235,7 @@ def build_pipeline(args):
 
     from sk_lenet import ImageReshaper, PixelScaler
 
+    resolve(args)
     cls = estimator_class(args.model)
     defaults = cls().get_params(deep=False)
     params, origin = _preset(args)
@@ -180,6 +252,10 @@ def build_pipeline(args):
         ]
     )
     check_params(pipe)
+    if getattr(pipe[-1], "tta", False):  # refused by fit too, after the data
+        from sk_lenet._inference import check_tta
+
+        check_tta(True, info.image_shape)
     return pipe, origin
 
 

@@ -15,8 +15,14 @@ import ast
 from typing import Any
 
 from sk_lenet.cli.data import DATASETS, QUICK_TEST, QUICK_TRAIN
-from sk_lenet.cli.estimators import COMMON_OPTIONS, MODELS
+from sk_lenet.cli.estimators import (
+    COMMON_OPTIONS,
+    DEFAULT_DATASET,
+    DEFAULT_MODEL,
+    MODELS,
+)
 from sk_lenet.persistence import MODEL_FILE_FORMATS
+from sk_lenet.recipes import RECIPES
 
 __all__ = ["SET_ALIASES", "build_parser", "parse_param", "parse_set", "parse_value"]
 
@@ -228,21 +234,26 @@ def _version() -> str:
         return "unknown"
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Keeps the line breaks of a help text (the list of recipes), wrapping
+    each line as argparse wraps a whole text."""
+
+    def _split_lines(self, text, width):
+        split = super()._split_lines
+        return [part for line in text.splitlines() for part in split(line, width)]
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, formatter_class=_Formatter, **kwargs):
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
     def error(self, message):  # one line, exit 2, as argparse does
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _add_data_options(p, *, dataset_default: str | None) -> None:
+def _add_data_options(p, *, default_help: str) -> None:
     p.add_argument(
-        "--dataset",
-        choices=DATASETS,
-        default=dataset_default,
-        help=(
-            "dataset (default: %(default)s)"
-            if dataset_default
-            else "dataset (default: the one matching the model's image shape)"
-        ),
+        "--dataset", choices=DATASETS, help=f"dataset (default: {default_help})"
     )
     p.add_argument(
         "--data-home",
@@ -289,15 +300,29 @@ def _add_hyperparameter_options(p) -> None:
         )
 
 
+def _add_recipe_option(p) -> None:
+    p.add_argument(
+        "--recipe",
+        choices=list(RECIPES),
+        metavar="NAME",
+        help="a recipe beyond the tutorials: its model, its hyperparameters as "
+        "the defaults (options and --set still override) and its dataset:\n"
+        + "\n".join(
+            f"- {name} ({r.estimator} on {r.dataset}): {r.summary}"
+            for name, r in RECIPES.items()
+        ).replace("%", "%%"),
+    )
+
+
 def _add_training_options(p) -> None:
     p.add_argument(
         "--model",
         choices=list(MODELS),
-        default="lenet",
-        help="network (default: %(default)s): "
+        help=f"network (default: the recipe's, else {DEFAULT_MODEL}): "
         + "; ".join(f"{k}: {s.help}" for k, s in MODELS.items()),
     )
-    _add_data_options(p, dataset_default="digits")
+    _add_recipe_option(p)
+    _add_data_options(p, default_help=f"the recipe's, else {DEFAULT_DATASET}")
     _add_hyperparameter_options(p)
     p.add_argument(
         "--test-size",
@@ -343,8 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
     Examples
     --------
     >>> args = build_parser().parse_args(["train", "--model", "lenet5"])
-    >>> args.command, args.model, args.dataset
-    ('train', 'lenet5', 'digits')
+    >>> args.command, args.model, args.recipe
+    ('train', 'lenet5', None)
     >>> build_parser().parse_args(["train", "--set", "filters=8,16"]).set
     [('filters', (8, 16))]
     """
@@ -364,10 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="train a model, print its test report, save it and its figures",
         description="Train a model and save the fitted Pipeline (PixelScaler -> "
         "ImageReshaper -> classifier) as OUTPUT_DIR/MODEL_DATASET.pkl (.sklenet "
-        "with --format sklenet) with learning-curve, confusion-matrix and "
-        "prediction figures.  With no options: LeNet on the bundled digits, "
-        "offline, in seconds.  Example: sk-lenet train --model lenet5 "
-        "--epochs 5 --set activation=relu --set filters=8,16",
+        "with --format sklenet; RECIPE_DATASET with --recipe) with "
+        "learning-curve, confusion-matrix and prediction figures.  With no "
+        "options: LeNet on the bundled digits, offline, in seconds.  Example: "
+        "sk-lenet train --model lenet5 --epochs 5 --set activation=relu "
+        "--set filters=8,16",
     )
     _add_training_options(p)
     p.set_defaults(func=commands.train)
@@ -381,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "model_file", metavar="MODEL", help="a .pkl or .sklenet file from train"
     )
-    _add_data_options(p, dataset_default=None)
+    _add_data_options(p, default_help="the one matching the model's image shape")
     p.add_argument("--subset", choices=("train", "test", "all"), default="test")
     p.add_argument(
         "--output-dir", metavar="DIR", help="figure folder (default: the model's)"
@@ -402,7 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
         "model_file", metavar="MODEL", help="a .pkl or .sklenet file from train"
     )
     p.add_argument("images", nargs="*", metavar="IMAGE", help="image files")
-    _add_data_options(p, dataset_default=None)
+    _add_data_options(p, default_help="the one matching the model's image shape")
     p.add_argument(
         "--index", type=int, nargs="+", metavar="I", help="dataset sample indices"
     )

@@ -17,6 +17,7 @@ import pytest
 
 from sk_lenet.cli import data
 from sk_lenet.datasets import DatasetNotAvailableError, load_digits
+from sk_lenet.recipes import RECIPES
 from tests.cli.conftest import run
 
 N_FILES = 60  # digit images written as files for predict
@@ -141,6 +142,27 @@ def test_train_sklenet_format_loads_without_pickle(tmp_path, capsys):
         zf.writestr("other.txt", "x")
     code, _, err = run(["evaluate", broken], capsys)
     assert code == 2 and "cannot load" in err and len(err.strip().splitlines()) == 1
+
+
+def test_train_a_recipe_quick_on_digits(tmp_path, capsys):
+    from sk_lenet import load_model
+
+    name = next(n for n, r in RECIPES.items() if r.dataset == "mnist")
+    argv = ["train", "--recipe", name, "--dataset", "digits", "--quick"]
+    code, out, err = run(
+        [*argv, "--no-plots", "--format", "sklenet", "--output-dir", tmp_path], capsys
+    )
+    assert code == 0, err
+    recipe = RECIPES[name]
+    assert f"Training {recipe.estimator} (" in out
+    assert f"Hyperparameters (recipe {name}: {recipe.summary}; override" in out
+    assert "epochs=1," in out and "Test accuracy:" in out
+    assert err.strip().startswith("epoch 1/1  loss ")  # the progress line
+    path = tmp_path / f"{name}_digits.sklenet"
+    assert f"Saved model: {path}" in out
+    params = load_model(path)[-1].get_params()
+    assert params["epochs"] == 1
+    assert all(params[k] == v for k, v in recipe.params.items() if k != "epochs")
 
 
 # ---------------------------------------------------------------------------
@@ -324,6 +346,12 @@ BAD_USAGE = {
         "a grid candidate failed to fit",
     ),
     "mnist offline": (["train", "--dataset", "mnist", "--quick"], "not available"),
+    "recipe of another model": (
+        ["train", "--recipe", next(iter(RECIPES)), "--model", "mlp"],
+        f"--recipe {next(iter(RECIPES))} trains a ",
+    ),
+    "unknown recipe": (["grid-search", "--recipe", "magic"], "invalid choice"),
+    "tta on grey digits": (["train", "--set", "tta=True"], "tta=True averages"),
 }
 
 

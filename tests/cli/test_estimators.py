@@ -12,6 +12,7 @@ import sk_lenet.datasets
 from sk_lenet import cli
 from sk_lenet.cli import data, estimators
 from sk_lenet.cli.report import CLIError
+from sk_lenet.recipes import RECIPES
 from tests.cli.conftest import run
 
 
@@ -226,3 +227,107 @@ def test_every_model_and_dataset_builds_a_valid_pipeline(model, dataset):
     assert pipe.named_steps["reshape"].data_format == info.data_format
     assert type(pipe[-1]) is estimators.estimator_class(model)
     estimators.check_params(pipe)  # the presets pass the estimators' checks
+
+
+# ---------------------------------------------------------------------------
+# --recipe
+# ---------------------------------------------------------------------------
+
+
+def _resolved(*argv, command="train"):
+    """(args, pipeline, origin) of ``sk-lenet COMMAND ARGV``, no data loaded."""
+    args = cli.build_parser().parse_args([command, *argv])
+    pipe, origin = estimators.build_pipeline(args)
+    return args, pipe, origin
+
+
+def _other_class_model(recipe):
+    return next(
+        name
+        for name, spec in estimators.MODELS.items()
+        if spec.cls_name != recipe.estimator
+    )
+
+
+@pytest.mark.parametrize("command", ["train", "grid-search"])
+@pytest.mark.parametrize("name", list(RECIPES))
+def test_a_recipe_picks_its_model_parameters_and_dataset(name, command, no_data):
+    recipe = RECIPES[name]
+    args, pipe, origin = _resolved("--recipe", name, command=command)
+    assert args.dataset == recipe.dataset
+    assert estimators.MODELS[args.model].cls_name == recipe.estimator
+    assert type(pipe[-1]).__name__ == recipe.estimator
+    params = pipe[-1].get_params()
+    for key, value in recipe.params.items():
+        assert params[key] == value, key
+    assert origin == f"recipe {name}: {recipe.summary}"
+    info = data.dataset_info(recipe.dataset)
+    assert pipe.named_steps["reshape"].image_shape == info.image_shape
+    assert pipe.named_steps["reshape"].data_format == info.data_format
+    assert estimators.run_name(args) == name
+
+
+@pytest.mark.parametrize("name", list(RECIPES))
+def test_options_set_and_quick_override_a_recipe(name, no_data):
+    recipe = RECIPES[name]
+    other = "cifar10" if recipe.dataset == "mnist" else "mnist"
+    argv = ["--recipe", name, "--dataset", other, "--epochs", "3"]
+    args, pipe, _ = _resolved(
+        *argv, "--set", "learning_rate=0.01", "--set", "tta=False"
+    )
+    params = pipe[-1].get_params()
+    assert params["epochs"] == 3 and params["learning_rate"] == 0.01
+    assert params["tta"] is False
+    assert args.dataset == other  # an explicit --dataset wins
+    info = data.dataset_info(other)
+    assert pipe.named_steps["reshape"].image_shape == info.image_shape
+    untouched = set(recipe.params) - {"epochs", "learning_rate", "tta"}
+    assert all(params[key] == recipe.params[key] for key in untouched)
+    _, quick, _ = _resolved("--recipe", name, "--quick")
+    assert quick[-1].epochs == 1
+    _, quick, _ = _resolved("--recipe", name, "--quick", "--epochs", "2")
+    assert quick[-1].epochs == 2
+
+
+@pytest.mark.parametrize("name", list(RECIPES))
+def test_model_of_the_recipes_class_is_accepted_another_is_refused(name, no_data):
+    recipe = RECIPES[name]
+    model = estimators.model_of(name)
+    args, pipe, _ = _resolved("--recipe", name, "--model", model)
+    assert args.model == model and type(pipe[-1]).__name__ == recipe.estimator
+    other = _other_class_model(recipe)
+    with pytest.raises(CLIError) as excinfo:
+        _resolved("--recipe", name, "--model", other)
+    assert str(excinfo.value) == (
+        f"--recipe {name} trains a {recipe.estimator}, but --model {other} is a "
+        f"{estimators.MODELS[other].cls_name}; leave --model out (or use "
+        f"--model {model})"
+    )
+
+
+def test_without_a_recipe_the_defaults_are_lenet_on_digits():
+    args, _, origin = _resolved()
+    assert (args.model, args.dataset, args.recipe) == ("lenet", "digits", None)
+    assert estimators.run_name(args) == "lenet"
+    assert origin == "sk-lenet's defaults for the small 8x8 digits"
+    estimators.resolve(args)  # again: nothing changes
+    assert (args.model, args.dataset) == ("lenet", "digits")
+
+
+def test_model_of_prefers_the_model_without_a_preset(monkeypatch):
+    from sk_lenet.recipes import Recipe
+
+    monkeypatch.setitem(RECIPES, "mlp-test", Recipe("FeedForwardClassifier"))
+    assert estimators.model_of("mlp-test") == "mlp"  # not mlp-cifar10
+    monkeypatch.setitem(RECIPES, "orphan", Recipe("NoSuchClassifier"))
+    with pytest.raises(CLIError, match="recipe orphan trains a NoSuchClassifier, wh"):
+        estimators.model_of("orphan")
+
+
+def test_tta_on_grey_images_fails_before_data_loads(no_data, tmp_path, capsys):
+    code, out, err = run(
+        ["train", "--set", "tta=True", "--output-dir", tmp_path], capsys
+    )
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "tta=True averages each image with its mirror image" in err
+    assert not list(tmp_path.iterdir())

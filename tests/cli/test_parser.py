@@ -154,3 +154,23 @@ def test_version_and_help(capsys):
     for sub in ("train", "evaluate", "predict", "grid-search"):
         code, out, _ = run([sub, "--help"], capsys)
         assert code == 0 and "usage: sk-lenet" in out
+
+
+@pytest.mark.parametrize("command", ["train", "grid-search"])
+def test_the_help_lists_every_recipe_with_its_summary(command, capsys):
+    from sk_lenet.recipes import RECIPES
+
+    code, out, _ = run([command, "--help"], capsys)
+    assert code == 0
+    text = " ".join(out.split())
+    for name, recipe in RECIPES.items():
+        summary = " ".join(recipe.summary.split())
+        assert f"- {name} ({recipe.estimator} on {recipe.dataset}): {summary}" in text
+    assert "(default: the recipe's, else lenet)" in text
+    assert "(default: the recipe's, else digits)" in text
+
+
+def test_an_unknown_recipe_is_a_one_line_error(capsys):
+    code, out, err = run(["train", "--recipe", "mnist-magic"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "argument --recipe: invalid choice: 'mnist-magic'" in err

@@ -97,6 +97,20 @@ def test_train_and_evaluate_write_figures(tmp_path, capsys):
     ]
 
 
+def test_a_recipe_run_writes_the_figures_under_its_name(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    from sk_lenet.recipes import RECIPES
+
+    name = next(n for n, r in RECIPES.items() if r.dataset == "mnist")
+    argv = ["train", "--recipe", name, "--dataset", "digits", "--quick", "-q"]
+    code, out, err = run([*argv, "--output-dir", tmp_path], capsys)
+    assert code == 0, err
+    for kind in ("learning_curves", "confusion_matrix", "predictions"):
+        path = tmp_path / f"{name}_digits_{kind}.png"
+        assert f"Saved figure: {path}" in out
+        _png_ok(path)
+
+
 def test_figures_without_matplotlib_are_skipped_with_a_note(
     tmp_path, capsys, monkeypatch
 ):
