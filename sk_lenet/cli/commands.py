@@ -111,7 +111,7 @@ def predict(args) -> int:
         from sk_lenet._images import load_image_files
 
         images = load_image_files(
-            args.images, data.model_shape(model), invert=args.invert
+            args.images, data.model_shape(model), invert=True if args.invert else None
         )
         X = data.images_to_rows(model, images)
         sources = list(args.images)

@@ -229,8 +229,29 @@ def _version() -> str:
 
 
 class _Parser(argparse.ArgumentParser):
+    """One-line errors; a subcommand's options may come anywhere on its line
+    (``predict MODEL --invert IMAGE...``), as with ``parse_intermixed_args``."""
+
+    _intermixing = False
+
     def error(self, message):  # one line, exit 2, as argparse does
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def parse_known_args(self, args=None, namespace=None):
+        # The top parser (its subcommands are a positional argparse cannot
+        # intermix) parses as usual; a subcommand's parser, called with the
+        # rest of the line, intermixes.  The flag stops the recursion where
+        # parse_known_intermixed_args calls parse_known_args (Python < 3.12).
+        subcommands = any(
+            isinstance(a, argparse._SubParsersAction) for a in self._actions
+        )
+        if subcommands or self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
 
 
 def _add_data_options(p, *, dataset_default: str | None) -> None:
@@ -393,10 +414,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "predict",
         help="classify image files or dataset samples",
-        description="Classify image files (PNG, JPEG, ...: converted to the "
-        "model's grey or RGB channels and resized to its input size, pixels "
-        "0..255) or samples of a dataset.  Digit models expect white digits on "
-        "a black background, as MNIST: use --invert for dark ink on white paper.",
+        description="Classify image files (PNG, JPEG, ...) or samples of a "
+        "dataset.  For a digit model each image is prepared as MNIST's digits "
+        "were: its polarity found from its border (dark ink on white paper or "
+        "white ink on black both work), the paper removed, the ink's box scaled "
+        "into 20x20 and centred by mass in 28x28, then fitted to the model's "
+        "input (8x8 for a digits model).  A colour model's photo is resized.  "
+        "Options may come anywhere: sk-lenet predict MODEL --top 3 IMAGE...",
     )
     p.add_argument(
         "model_file", metavar="MODEL", help="a .pkl or .sklenet file from train"
@@ -408,7 +432,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--subset", choices=("train", "test", "all"), default="test")
     p.add_argument(
-        "--invert", action="store_true", help="invert image files (255 - pixel)"
+        "--invert",
+        action="store_true",
+        help="force the polarity: the images are dark ink on light paper "
+        "(default: found from each image's border)",
     )
     p.add_argument(
         "--top", type=int, default=1, metavar="K", help="show the K likeliest classes"
