@@ -359,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
-        The parser with its four subcommands.
+        The parser with its subcommands.
 
     Examples
     --------
@@ -464,4 +464,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--n-jobs", type=int, default=None, metavar="N", help="parallel fits"
     )
     p.set_defaults(func=commands.grid_search)
+
+    p = sub.add_parser(
+        "serve",
+        help="a local web page to draw a digit and watch the model read it",
+        description="Serve a page where you draw a digit with the mouse or a "
+        "finger (or drop an image) and see the model's prediction and "
+        "probabilities.  Needs the serve extra: pip install "
+        '"sk-lenet[serve]".  The model file is loaded once, at startup.',
+    )
+    p.add_argument(
+        "model_file", metavar="MODEL", help="a .pkl or .sklenet file from train"
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: %(default)s, this machine only)",
+    )
+    p.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    p.set_defaults(func=commands.serve)
     return parser
