@@ -311,9 +311,21 @@ def serve(
         If the address cannot be bound (the port is in use, say).
     """
     _web()
+    app = create_app(model, name=name)
+    server, sock, url = listening(app, host, port)
+    announce(f"Serving {app.state.name} on {url} (Ctrl+C to stop)")
+    server.run(sockets=[sock])
+
+
+def listening(app, host: str, port: int):
+    """A quiet uvicorn server for ``app`` and the socket it will serve,
+    already bound (so a port in use fails here, with an OSError).
+
+    Returns ``(server, socket, url)``; ``server.run(sockets=[socket])`` serves
+    until ``server.should_exit`` is set (or an interrupt, in the main thread).
+    """
     import uvicorn
 
-    app = create_app(model, name=name)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -325,5 +337,4 @@ def serve(
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     config = uvicorn.Config(app, log_level="warning", access_log=False)
-    announce(f"Serving {app.state.name} on http://{shown}:{bound}/ (Ctrl+C to stop)")
-    uvicorn.Server(config).run(sockets=[sock])
+    return uvicorn.Server(config), sock, f"http://{shown}:{bound}/"
