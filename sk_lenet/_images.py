@@ -276,7 +276,7 @@ def prepare_digit(
     >>> page = np.full((120, 90), 230.0)  # white paper
     >>> page[20:100, 40:52] = 20.0  # a dark "1", off-centre
     >>> digit = prepare_digit(page, (28, 28, 1))
-    >>> digit.shape, digit[14, 14], digit[0, 0], digit[4:24, 4:24].max()
+    >>> digit.shape, digit[14, 14, 0], digit[0, 0, 0], digit[4:24, 4:24].max()
     ((28, 28, 1), np.uint8(255), np.uint8(0), np.uint8(255))
     """
     height, width, _ = (int(d) for d in image_shape)
