@@ -1,4 +1,4 @@
-"""The ``sk-lenet`` command: train, evaluate, predict and grid-search.
+"""The ``sk-lenet`` command: train, evaluate, predict, grid-search and serve.
 
 Run ``sk-lenet --help`` (or ``python -m sk_lenet --help``).  Every subcommand
 works offline on the bundled ``digits`` dataset; ``mnist`` and ``cifar10`` are
@@ -16,7 +16,7 @@ The package, by concern:
 * :mod:`~sk_lenet.cli.estimators` -- the ``--model`` choices and the Pipeline
   built from them, its parameters checked by the estimator's own constraints;
 * :mod:`~sk_lenet.cli.data` -- the data, from :mod:`sk_lenet.datasets`;
-* :mod:`~sk_lenet.cli.commands` -- the four subcommands;
+* :mod:`~sk_lenet.cli.commands` -- the subcommands;
 * :mod:`~sk_lenet.cli.report` -- what is printed and drawn.
 """
 

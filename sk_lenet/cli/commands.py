@@ -1,4 +1,4 @@
-"""The ``sk-lenet`` subcommands: train, evaluate, predict and grid-search.
+"""The ``sk-lenet`` subcommands: train, evaluate, predict, grid-search, serve.
 
 Each takes the parsed arguments and returns the exit status; bad usage raises
 :class:`~sk_lenet.cli.report.CLIError`.
@@ -16,7 +16,7 @@ from sk_lenet.cli import data, estimators, report
 from sk_lenet.cli.report import CLIError, label, out
 from sk_lenet.persistence import MODEL_FILE_FORMATS, read_model_file, write_model_file
 
-__all__ = ["evaluate", "grid_search", "predict", "train"]
+__all__ = ["evaluate", "grid_search", "predict", "serve", "train"]
 
 
 def _save(model, args, stem: str) -> str:
@@ -111,7 +111,7 @@ def predict(args) -> int:
         from sk_lenet._images import load_image_files
 
         images = load_image_files(
-            args.images, data.model_shape(model), invert=args.invert
+            args.images, data.model_shape(model), invert=True if args.invert else None
         )
         X = data.images_to_rows(model, images)
         sources = list(args.images)
@@ -210,4 +210,30 @@ def grid_search(args) -> int:
         split.target_names,
         stem,
     )
+    return 0
+
+
+def serve(args) -> int:
+    """``sk-lenet serve``: the draw-a-digit page of a saved model."""
+    from sk_lenet.serve.app import _web
+
+    _web()  # without the extra: which one to install, before loading a model
+    from sk_lenet.serve import serve as run_server
+
+    if not 0 <= args.port <= 65535:
+        raise CLIError(f"--port must be in 0..65535; got {args.port}")
+    model = read_model_file(args.model_file)
+    try:
+        run_server(
+            model,
+            host=args.host,
+            port=args.port,
+            name=os.path.basename(args.model_file),
+            announce=out,
+        )
+    except OSError as exc:
+        raise CLIError(
+            f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
+            "choose another --port or --host"
+        ) from None
     return 0

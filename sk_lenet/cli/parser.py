@@ -244,11 +244,32 @@ class _Formatter(argparse.HelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
+    """One-line errors; a subcommand's options may come anywhere on its line
+    (``predict MODEL --invert IMAGE...``), as with ``parse_intermixed_args``."""
+
+    _intermixing = False
+
     def __init__(self, *args, formatter_class=_Formatter, **kwargs):
         super().__init__(*args, formatter_class=formatter_class, **kwargs)
 
     def error(self, message):  # one line, exit 2, as argparse does
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def parse_known_args(self, args=None, namespace=None):
+        # The top parser (its subcommands are a positional argparse cannot
+        # intermix) parses as usual; a subcommand's parser, called with the
+        # rest of the line, intermixes.  The flag stops the recursion where
+        # parse_known_intermixed_args calls parse_known_args (Python < 3.12).
+        subcommands = any(
+            isinstance(a, argparse._SubParsersAction) for a in self._actions
+        )
+        if subcommands or self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
 
 
 def _add_data_options(p, *, default_help: str) -> None:
@@ -363,7 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
-        The parser with its four subcommands.
+        The parser with its subcommands.
 
     Examples
     --------
@@ -419,10 +440,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "predict",
         help="classify image files or dataset samples",
-        description="Classify image files (PNG, JPEG, ...: converted to the "
-        "model's grey or RGB channels and resized to its input size, pixels "
-        "0..255) or samples of a dataset.  Digit models expect white digits on "
-        "a black background, as MNIST: use --invert for dark ink on white paper.",
+        description="Classify image files (PNG, JPEG, ...) or samples of a "
+        "dataset.  For a digit model each image is prepared as MNIST's digits "
+        "were: its polarity found from its border (dark ink on white paper or "
+        "white ink on black both work), the paper removed, the ink's box scaled "
+        "into 20x20 and centred by mass in 28x28, then fitted to the model's "
+        "input (8x8 for a digits model).  A colour model's photo is resized.  "
+        "Options may come anywhere: sk-lenet predict MODEL --top 3 IMAGE...",
     )
     p.add_argument(
         "model_file", metavar="MODEL", help="a .pkl or .sklenet file from train"
@@ -434,7 +458,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--subset", choices=("train", "test", "all"), default="test")
     p.add_argument(
-        "--invert", action="store_true", help="invert image files (255 - pixel)"
+        "--invert",
+        action="store_true",
+        help="force the polarity: the images are dark ink on light paper "
+        "(default: found from each image's border)",
     )
     p.add_argument(
         "--top", type=int, default=1, metavar="K", help="show the K likeliest classes"
@@ -463,4 +490,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--n-jobs", type=int, default=None, metavar="N", help="parallel fits"
     )
     p.set_defaults(func=commands.grid_search)
+
+    p = sub.add_parser(
+        "serve",
+        help="a local web page to draw a digit and watch the model read it",
+        description="Serve a page where you draw a digit with the mouse or a "
+        "finger (or drop an image) and see the model's prediction and "
+        "probabilities.  Needs the serve extra: pip install "
+        '"sk-lenet[serve]".  The model file is loaded once, at startup.',
+    )
+    p.add_argument(
+        "model_file", metavar="MODEL", help="a .pkl or .sklenet file from train"
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: %(default)s, this machine only)",
+    )
+    p.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    p.set_defaults(func=commands.serve)
     return parser

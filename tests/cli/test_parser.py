@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from sk_lenet import cli
-from sk_lenet.cli.parser import SET_ALIASES, parse_param, parse_set, parse_value
+from sk_lenet.cli.parser import (
+    SET_ALIASES,
+    build_parser,
+    parse_param,
+    parse_set,
+    parse_value,
+)
 from tests.cli.conftest import run
 
 
@@ -174,3 +180,23 @@ def test_an_unknown_recipe_is_a_one_line_error(capsys):
     code, out, err = run(["train", "--recipe", "mnist-magic"], capsys)
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "argument --recipe: invalid choice: 'mnist-magic'" in err
+
+
+def test_predict_options_may_come_anywhere():
+    """Issue 28: ``predict MODEL --invert IMAGE...`` was "unrecognized
+    arguments"; options now mix with the positionals, in any order."""
+    parser = build_parser()
+    for argv in (
+        ["predict", "m.pkl", "--invert", "a.png", "b.png"],
+        ["predict", "--invert", "m.pkl", "a.png", "b.png"],
+        ["predict", "m.pkl", "a.png", "--invert", "b.png"],
+        ["predict", "m.pkl", "a.png", "b.png", "--invert"],
+    ):
+        args = parser.parse_args(argv)
+        assert (args.model_file, args.images, args.invert) == (
+            "m.pkl",
+            ["a.png", "b.png"],
+            True,
+        )
+    args = parser.parse_args(["predict", "m.pkl", "--top", "3", "a.png"])
+    assert (args.images, args.top, args.invert) == (["a.png"], 3, False)
