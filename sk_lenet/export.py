@@ -41,7 +41,7 @@ from sk_lenet._atomic import atomic_write
 from sk_lenet.base import ImageClassifierBase
 from sk_lenet.preprocessing import ImageReshaper, PixelScaler
 
-__all__ = ["INPUT_NAME", "ONNX_EXTRA", "OUTPUT_NAME", "export_onnx"]
+__all__ = ["INPUT_NAME", "ONNX_EXTRA", "OUTPUT_NAME", "describe_onnx", "export_onnx"]
 
 #: What installs the exporter's optional dependencies.
 ONNX_EXTRA = 'pip install "sk-lenet[onnx]"'
@@ -350,3 +350,38 @@ def export_onnx(
     with atomic_write(path) as fh:
         fh.write(proto.SerializeToString())
     return path
+
+
+def describe_onnx(path: str | os.PathLike) -> list[str]:
+    """One line each for the input and the output of an exported file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`export_onnx`.
+
+    Returns
+    -------
+    list of str
+        ``"input  pixels: float32 [batch, 64] (...)"`` and
+        ``"output probabilities: float32 [batch, 10] (classes ...)"``, from
+        the file's graph and metadata.
+    """
+    onnx = _require_exporter()
+    proto = onnx.load(os.fspath(path))
+    meta = {prop.key: prop.value for prop in proto.metadata_props}
+
+    def signature(value) -> str:
+        kind = value.type.tensor_type
+        dtype = onnx.helper.tensor_dtype_to_np_dtype(kind.elem_type).name
+        dims = ", ".join(d.dim_param or str(d.dim_value) for d in kind.shape.dim)
+        return f"{value.name}: {dtype} [{dims}]"
+
+    lines = [f"input  {signature(value)}" for value in proto.graph.input]
+    if lines and "image_shape" in meta:
+        shape = "x".join(map(str, json.loads(meta["image_shape"])))
+        lines[0] += f" (rows of {shape} images, {meta.get('data_format')} order)"
+    lines += [f"output {signature(value)}" for value in proto.graph.output]
+    if len(lines) > 1 and "classes" in meta:
+        lines[-1] += f" (classes {' '.join(map(str, json.loads(meta['classes'])))})"
+    return lines
