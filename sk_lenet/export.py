@@ -92,10 +92,6 @@ def _steps(model: Any) -> tuple[list[tuple[str, Any]], ImageClassifierBase]:
             f"{type(clf).__name__}. Give a fitted sk_lenet estimator "
             "(LeNetClassifier, ...) or a Pipeline ending in one."
         )
-    if not clf.__sklearn_is_fitted__():
-        raise NotFittedError(
-            f"This {type(clf).__name__} is not fitted yet: call fit before export_onnx."
-        )
     kept = []
     for name, step in transformers:
         if step is None or step == "passthrough":
@@ -115,6 +111,10 @@ def _steps(model: Any) -> tuple[list[tuple[str, Any]], ImageClassifierBase]:
                 "the Pipeline before export_onnx."
             )
         kept.append((name, step))
+    if not clf.__sklearn_is_fitted__():
+        raise NotFittedError(
+            f"This {type(clf).__name__} is not fitted yet: call fit before export_onnx."
+        )
     return kept, clf
 
 
