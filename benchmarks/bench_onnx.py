@@ -37,6 +37,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
+# Where docs/export.rst starts including results/onnx.md (after the title).
+MARK = "<!-- docs/export.rst includes from here -->"
+
+
 def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
@@ -174,6 +178,8 @@ def render(r: dict, env: dict) -> str:
     lines = [
         "# ONNX export: onnxruntime against predict_proba",
         "",
+        MARK,
+        "",
         f"`benchmarks/bench_onnx.py`, {env['date']}: {cpu_cell(env)}; "
         f"onnxruntime {v['onnxruntime']}, onnx {v['onnx']}, tf2onnx "
         f"{v['tf2onnx']}, TensorFlow {v['tensorflow']}, Keras {v['keras']}, "
@@ -189,7 +195,7 @@ def render(r: dict, env: dict) -> str:
         f"process; onnxruntime with its {r['onnxruntime_threads']} threads, "
         "counting the uint8 -> float32 conversion.",
         "",
-        f"## {r['n_test']} test images at once (medians of {len(loads) - 1} rounds)",
+        f"**{r['n_test']} test images at once** (medians of {len(loads) - 1} rounds)",
         "",
         "| call | median s | all rounds s | vs predict_proba |",
         "| --- | ---: | --- | ---: |",
@@ -203,7 +209,7 @@ def render(r: dict, env: dict) -> str:
         f"Load average (1 min) during these rounds: {min(r['batch_load'])}-"
         f"{max(r['batch_load'])} on {env['cores']} cores (other work shares them).",
         "",
-        f"## One image per call ({r['single_calls']} calls each, interleaved)",
+        f"**One image per call** ({r['single_calls']} calls each, interleaved)",
         "",
         "| call | median ms | p99 ms |",
         "| --- | ---: | ---: |",
