@@ -26,6 +26,7 @@ import sk_lenet._tf  # noqa: F401  (first: TensorFlow starts quietly)
 import json
 import logging
 import os
+import re
 import tempfile
 import warnings
 from contextlib import contextmanager
@@ -164,11 +165,13 @@ def _wrapper(
     n_features = int(reshaper.n_features_in_ if reshaper else clf.n_features_in_)
     rows = keras.Input(shape=(n_features,), dtype="float32", name=INPUT_NAME)
     x, is_rows = rows, True
-    for name, step in steps:
+    for i, (name, step) in enumerate(steps):
+        layer_name = f"step{i}_{re.sub(r'[^A-Za-z0-9_]', '_', name)}"
         if isinstance(step, PixelScaler):
-            x = keras.layers.Rescaling(1.0 / float(step.max_value))(x)
+            scale = 1.0 / float(step.max_value)
+            x = keras.layers.Rescaling(scale, name=f"onnx_{layer_name}")(x)
         elif is_rows:  # an ImageReshaper
-            x = _rows_to_images(x, step.image_shape_, step.data_format)
+            x = _rows_to_images(x, step.image_shape_, step.data_format, layer_name)
             is_rows = False
         else:
             raise ValueError(
@@ -177,12 +180,12 @@ def _wrapper(
                 "one of them."
             )
     if is_rows:
-        x = _rows_to_images(x, image_shape, "channels_last")
-    network = _float32_network(clf)
-    outputs = network(x)
+        x = _rows_to_images(x, image_shape, "channels_last", "images")
+    network = _inference_layers(_float32_network(clf))
+    outputs = _apply(network, x)
     if clf.tta:  # as _inference.flip_averaged
-        mirrored = network(_MirrorImages()(x))
-        outputs = keras.layers.Average()([outputs, mirrored])
+        mirrored = _apply(network, _MirrorImages(name="onnx_mirror")(x))
+        outputs = keras.layers.Average(name="onnx_tta_mean")([outputs, mirrored])
     wrapper = keras.Model(rows, outputs, name=f"{type(clf).__name__}_onnx")
     info = {
         "input_shape": [None, n_features],
@@ -192,13 +195,33 @@ def _wrapper(
     return wrapper, info
 
 
-def _rows_to_images(x, image_shape, data_format: str):
+def _rows_to_images(x, image_shape, data_format: str, name: str):
     """Keras layers doing :func:`~sk_lenet.preprocessing.rows_to_images`."""
     h, w, c = (int(d) for d in image_shape)
     if data_format == "channels_first":  # planes (c, h, w) -> (h, w, c)
-        x = keras.layers.Reshape((c, h, w))(x)
-        return keras.layers.Permute((2, 3, 1))(x)
-    return keras.layers.Reshape((h, w, c))(x)
+        x = keras.layers.Reshape((c, h, w), name=f"onnx_{name}_planes")(x)
+        return keras.layers.Permute((2, 3, 1), name=f"onnx_{name}")(x)
+    return keras.layers.Reshape((h, w, c), name=f"onnx_{name}")(x)
+
+
+def _inference_layers(network: keras.Model) -> list:
+    """The layers of a fitted network from its input scaling to its softmax.
+
+    The network is a chain (see :func:`sk_lenet._network.build`): input,
+    augmentation, ``pixel_scale``, body, head.  The augmentation layers act
+    only while training, but Keras' random rotation, translation and zoom
+    still draw random numbers in inference, ops that ONNX does not have: the
+    exported graph starts at the scaling.
+    """
+    names = [layer.name for layer in network.layers]
+    return network.layers[names.index("pixel_scale") :]
+
+
+def _apply(layers: list, x):
+    """``x`` through ``layers``, one after the other (their fitted weights)."""
+    for layer in layers:
+        x = layer(x)
+    return x
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from sk_lenet import (
     DropoutCNNClassifier,
     FeedForwardClassifier,
     ImageReshaper,
+    LeNet5Classifier,
     LeNetClassifier,
     PixelScaler,
 )
@@ -133,14 +134,17 @@ def test_uint8_pixels_given_as_float32_match(word_labels, small_digits, tmp_path
 
 
 def test_channel_planar_colour_rows_with_tta(tmp_path):
-    # OpenML's CIFAR-10 layout (planes), and the mirror-image averaging.
+    # OpenML's CIFAR-10 layout (planes), the mirror-image averaging, and the
+    # augmentation (training only) left out.
     rng = np.random.default_rng(0)
     X = rng.integers(0, 256, size=(120, 3 * 8 * 8), dtype=np.uint8)
     y = rng.integers(0, 3, size=120)
-    pipe = make_pipeline(
-        PixelScaler(),
-        ImageReshaper((8, 8, 3), data_format="channels_first"),
-        fast(DropoutCNNClassifier, tta=True),
+    pipe = Pipeline(
+        [
+            ("scale / 255", PixelScaler()),  # any step name
+            ("planes", ImageReshaper((8, 8, 3), data_format="channels_first")),
+            ("clf", fast(DropoutCNNClassifier, tta=True, augment="colour")),
+        ]
     ).fit(X, y)
     path = export_onnx(pipe, tmp_path / "colour.onnx")
     proba = onnx_proba(path, X)
@@ -149,6 +153,18 @@ def test_channel_planar_colour_rows_with_tta(tmp_path):
     pipe[-1].set_params(tta=False)
     assert np.abs(proba - pipe.predict_proba(X)).max() > 1e-3
     assert metadata(path)["data_format"] == "channels_first"
+
+
+def test_distorted_digits_with_batch_norm(small_digits, tmp_path):
+    # Keras' random rotation, translation and zoom draw random numbers even
+    # in inference: the file must start at the network's scaling.
+    X_train, X_test, y_train, _ = small_digits
+    clf = fast(LeNet5Classifier, augment="digits", batch_norm=True)
+    clf.fit(X_train, y_train)
+    path = export_onnx(clf, tmp_path / "distorted.onnx")
+    np.testing.assert_allclose(
+        onnx_proba(path, X_test), clf.predict_proba(X_test), rtol=0, atol=ATOL
+    )
 
 
 def test_mixed_precision_network_runs_in_float32(small_digits, tmp_path):
