@@ -66,14 +66,27 @@ def _require_exporter():
     return onnx
 
 
+# The oldest ONNX opset the exported networks convert to (opset 9, 2019).
+MIN_OPSET = 9
+
+
 def _check_opset(opset) -> None:
-    if opset is not None and (
-        isinstance(opset, bool) or not isinstance(opset, Integral) or opset < 1
+    """Refuse an opset the converter cannot write the networks in."""
+    from tf2onnx import __version__ as version
+    from tf2onnx.constants import OPSET_TO_IR_VERSION, PREFERRED_OPSET
+
+    newest = max(OPSET_TO_IR_VERSION)
+    if opset is None or (
+        isinstance(opset, Integral)
+        and not isinstance(opset, bool)
+        and MIN_OPSET <= opset <= newest
     ):
-        raise ValueError(
-            f"opset must be None (the converter's default) or a positive int "
-            f"ONNX opset version such as 17; got {opset!r}."
-        )
+        return
+    raise ValueError(
+        f"opset must be None (tf2onnx's default, {PREFERRED_OPSET}) or an int "
+        f"from {MIN_OPSET} to {newest}, the ONNX opsets tf2onnx {version} "
+        f"writes these networks in; got {opset!r}."
+    )
 
 
 def _steps(model: Any) -> tuple[list[tuple[str, Any]], ImageClassifierBase]:
@@ -297,7 +310,9 @@ def export_onnx(
     path : str or path-like
         The ``.onnx`` file to write (atomically; missing folders are made).
     opset : int or None, default=None
-        ONNX opset version of the graph; None takes the converter's default.
+        ONNX opset version of the graph, from 9 to the newest the installed
+        tf2onnx writes (18 for tf2onnx 1.17); None takes tf2onnx's default
+        (15).
 
     Returns
     -------
@@ -343,10 +358,10 @@ def export_onnx(
     >>> bool(np.allclose(proba, clf.predict_proba(X[:5]), atol=1e-5))
     True
     """
-    _check_opset(opset)
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a file name; got {type(path).__name__}.")
     onnx = _require_exporter()
+    _check_opset(opset)
     steps, clf = _steps(model)
     wrapper, info = _wrapper(steps, clf)
     spec = keras.InputSpec(

@@ -238,10 +238,16 @@ def test_unfitted_reshaper_beside_a_fitted_classifier(word_labels, tmp_path):
         export_onnx(pipe, tmp_path / "x.onnx")
 
 
-@pytest.mark.parametrize("opset", [0, 13.0, True])
-def test_bad_opset(word_labels, tmp_path, opset):
-    with pytest.raises(ValueError, match=r"opset must be None .* positive int"):
-        export_onnx(word_labels, tmp_path / "x.onnx", opset=opset)
+def test_opsets_the_converter_writes(word_labels, tmp_path):
+    from tf2onnx.constants import OPSET_TO_IR_VERSION
+
+    newest = max(OPSET_TO_IR_VERSION)
+    for opset in (8, newest + 1, 13.0, True):
+        with pytest.raises(ValueError, match=rf"from 9 to {newest}, .* got {opset}"):
+            export_onnx(word_labels, tmp_path / "x.onnx", opset=opset)
+    path = export_onnx(word_labels, tmp_path / "newest.onnx", opset=newest)
+    assert {o.domain: o.version for o in onnx.load(path).opset_import}[""] == newest
+    assert not (tmp_path / "x.onnx").exists()
 
 
 # ----------------------------------------------------------------------------
