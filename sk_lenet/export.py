@@ -49,6 +49,8 @@ ONNX_EXTRA = 'pip install "sk-lenet[onnx]"'
 #: Names of the exported graph's input and output.
 INPUT_NAME = "pixels"
 OUTPUT_NAME = "probabilities"
+# The oldest ONNX opset the exported networks convert to (opset 9, 2019).
+MIN_OPSET = 9
 # The exporter's loggers, quieted while it runs (tf2onnx logs every pass).
 _LOGGERS = ("tf2onnx", "onnx")
 
@@ -64,10 +66,6 @@ def _require_exporter():
             f"({exc.name} is missing): {ONNX_EXTRA}"
         ) from None
     return onnx
-
-
-# The oldest ONNX opset the exported networks convert to (opset 9, 2019).
-MIN_OPSET = 9
 
 
 def _check_opset(opset) -> None:
@@ -155,7 +153,7 @@ def _float32_network(clf: ImageClassifierBase) -> keras.Model:
         "low-precision rounding of predict_proba. Fit with "
         "dtype_policy='float32' for a file that matches predict_proba.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=4,  # the caller of export_onnx
     )
     return copy
 

@@ -171,8 +171,9 @@ def test_mixed_precision_network_runs_in_float32(small_digits, tmp_path):
     X_train, X_test, y_train, _ = small_digits
     clf = fast(FeedForwardClassifier, dtype_policy="mixed_float16")
     clf.fit(X_train, y_train)
-    with pytest.warns(UserWarning, match="runs the same weights in float32"):
+    with pytest.warns(UserWarning, match="runs the same weights in float32") as rec:
         path = export_onnx(clf, tmp_path / "mixed.onnx")
+    assert rec[0].filename == __file__  # points at the caller's line
     proba = onnx_proba(path, X_test)
     # float16 rounding apart, the same network
     np.testing.assert_allclose(proba, clf.predict_proba(X_test), rtol=0, atol=5e-3)
