@@ -4,6 +4,7 @@ probabilities, for each tutorial network, bare and in a Pipeline."""
 from __future__ import annotations
 
 import json
+import sys
 import warnings
 
 import numpy as np
@@ -342,3 +343,17 @@ def test_real_cifar10(cls, params, real_cifar_home, tmp_path):
     np.testing.assert_allclose(
         onnx_proba(path, X_test), pipe.predict_proba(X_test), rtol=0, atol=ATOL
     )
+
+
+def test_import_sk_lenet_loads_no_exporter():
+    import subprocess
+
+    code = (
+        "import sys, sk_lenet; sk_lenet.export_onnx; "
+        "names = ('onnx', 'tf2onnx', 'onnxruntime'); "
+        "print(sorted(m for m in names if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
