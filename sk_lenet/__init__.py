@@ -35,6 +35,7 @@ _LAZY = {
     "PixelScaler": "sk_lenet.preprocessing",
     "save_model": "sk_lenet.persistence",
     "load_model": "sk_lenet.persistence",
+    "export_onnx": "sk_lenet.export",
 }
 
 __all__ = [
@@ -47,12 +48,14 @@ __all__ = [
     "PixelScaler",
     "SimplifiedLeNetClassifier",
     "__version__",
+    "export_onnx",
     "load_model",
     "save_model",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from sk_lenet.base import ImageClassifierBase
+    from sk_lenet.export import export_onnx
     from sk_lenet.models import (
         DropoutCNNClassifier,
         FeedForwardClassifier,

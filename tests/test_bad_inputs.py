@@ -11,6 +11,7 @@ no TensorFlow stack trace.
 
 from __future__ import annotations
 
+import sys
 from urllib.error import URLError
 
 import keras
@@ -18,6 +19,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sk_lenet import (
@@ -29,6 +33,7 @@ from sk_lenet import (
     save_model,
 )
 from sk_lenet.datasets import DatasetNotAvailableError, fetch_mnist, load_dataset
+from sk_lenet.export import export_onnx
 from sk_lenet.persistence import ModelFileError, read_model_file, write_model_file
 from tests.conftest import fast
 
@@ -203,6 +208,45 @@ CASES = [
         ValueError,
         "format must be one of 'pickle', 'sklenet'",
     ),
+    # ONNX export
+    (
+        "export unfitted",
+        lambda tp, mp: export_onnx(LeNetClassifier(), tp / "m.onnx"),
+        NotFittedError,
+        "LeNetClassifier is not fitted yet: call fit before export_onnx",
+    ),
+    (
+        "export a foreign step",
+        lambda tp, mp: export_onnx(
+            Pipeline([("std", StandardScaler()), ("clf", LeNetClassifier())]),
+            tp / "m.onnx",
+        ),
+        TypeError,
+        r"'std' \(StandardScaler\) is not one of sk_lenet's.*export_onnx\(pipeline",
+    ),
+    (
+        "export a foreign classifier",
+        lambda tp, mp: export_onnx(
+            Pipeline([("lr", LogisticRegression())]), tp / "m.onnx"
+        ),
+        TypeError,
+        "final step 'lr' is a LogisticRegression",
+    ),
+    (
+        "export without onnx",
+        lambda tp, mp: (
+            mp.setitem(sys.modules, "tf2onnx", None),
+            export_onnx(LeNetClassifier(), tp / "m.onnx"),
+        ),
+        ImportError,
+        r'tf2onnx is missing\): pip install "sk-lenet\[onnx\]"',
+    ),
+    (
+        "export bad opset",
+        lambda tp, mp: export_onnx(LeNetClassifier(), tp / "m.onnx", opset="17"),
+        ValueError,
+        "opset must be None",
+    ),
 ]
 
 
@@ -242,6 +286,12 @@ CLI_CASES = [
     ("unknown --set name", ["train", "--set", "colour=red"], "valid: activation"),
     ("unknown augment", ["train", "--set", "augment=color"], "'augment' parameter"),
     ("--set without value", ["train", "--set", "filters"], "NAME=VALUE"),
+    ("export missing model", ["export", "{tmp}/none.pkl", "{tmp}/m.onnx"], "none.pkl"),
+    (
+        "export bad opset",
+        ["export", "{model}", "{tmp}/m.onnx", "--opset", "0"],
+        "opset",
+    ),
 ]
 
 

@@ -254,6 +254,7 @@ HARNESS = [
         "bench_datasets.py",
         "_time_to_99.py",
         "_predict.py",
+        "bench_onnx.py",
         "_peers.py",
         "_skorch_peer.py",
         "_machine.py",
@@ -321,6 +322,34 @@ def test_predict_benchmark_times_the_public_predict(monkeypatch):
     env = env["results"]["full/lenet+separate"]["environment"]
     text = _predict.render({"LeNetClassifier": r}, {**env, "date": "2030-01-01"})
     assert f"**{r['median']['sk_lenet']:.3f}**" in text
+
+
+def test_onnx_benchmark_runs_and_its_results_render(monkeypatch, tmp_path, capsys):
+    # bench_onnx.py end to end on the digits (onnxruntime against
+    # predict_proba), and the committed results/onnx.md is its JSON rendered.
+    pytest.importorskip("onnxruntime", reason='needs pip install "sk-lenet[onnx]"')
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    import bench_onnx
+
+    out = tmp_path / "onnx.json"
+    argv = ["--digits", "--reps", "1", "--single", "5", "--batch-sizes", "64,450"]
+    assert bench_onnx.main([*argv, "--out", str(out)]) == 0
+    r = json.loads(out.read_text())["results"]
+    assert set(r["batch_median_s"]) == {
+        "predict_proba",
+        "onnxruntime batch 64",
+        "onnxruntime batch 450",
+    }
+    assert max(r["max_abs_proba_diff"].values()) < 1e-5
+    assert r["best_onnx_batch"] in (64, 450)
+    assert set(r["single_latency"]) == {"predict_proba", "onnxruntime"}
+    assert out.with_suffix(".md").read_text() in capsys.readouterr().out
+    committed = json.loads((RESULTS / "onnx.json").read_text())
+    assert committed["results"]["data"] == "mnist"
+    assert committed["results"]["n_test"] == 10000
+    text = bench_onnx.render(committed["results"], committed["environment"])
+    assert (RESULTS / "onnx.md").read_text() == text
+    assert bench_onnx.MARK in text  # where docs/export.rst starts including
 
 
 def _summary(monkeypatch):

@@ -1,4 +1,5 @@
-"""The ``sk-lenet`` subcommands: train, evaluate, predict, grid-search, serve.
+"""The ``sk-lenet`` subcommands: train, evaluate, predict, grid-search, serve
+and export.
 
 Each takes the parsed arguments and returns the exit status; bad usage raises
 :class:`~sk_lenet.cli.report.CLIError`.
@@ -16,7 +17,7 @@ from sk_lenet.cli import data, estimators, report
 from sk_lenet.cli.report import CLIError, label, out
 from sk_lenet.persistence import MODEL_FILE_FORMATS, read_model_file, write_model_file
 
-__all__ = ["evaluate", "grid_search", "predict", "serve", "train"]
+__all__ = ["evaluate", "export", "grid_search", "predict", "serve", "train"]
 
 
 def _save(model, args, stem: str) -> str:
@@ -236,4 +237,19 @@ def serve(args) -> int:
             f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
             "choose another --port or --host"
         ) from None
+    return 0
+
+
+def export(args) -> int:
+    """``sk-lenet export``: a saved model as an ONNX file."""
+    from sk_lenet.export import describe_onnx, export_onnx
+
+    model = read_model_file(args.model_file)
+    try:
+        path = export_onnx(model, args.output, opset=args.opset)
+    except TypeError as exc:  # a step export_onnx cannot translate
+        raise CLIError(str(exc)) from None
+    out(f"Wrote {path} ({path.stat().st_size / 1024:.0f} kB) from {args.model_file}")
+    for line in describe_onnx(path):
+        out(f"  {line}")
     return 0

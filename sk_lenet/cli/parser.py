@@ -509,4 +509,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     p.set_defaults(func=commands.serve)
+
+    p = sub.add_parser(
+        "export",
+        help="write a saved model as an ONNX file, for onnxruntime",
+        description="Write a model file from train as one ONNX file that takes "
+        "the model's flat float32 pixel rows (input 'pixels') and returns its "
+        "class probabilities (output 'probabilities'), with the class labels "
+        "and input shape in its metadata.  Needs the optional packages: "
+        'pip install "sk-lenet[onnx]".  Example: sk-lenet export '
+        "sk_lenet_output/lenet_digits.pkl lenet_digits.onnx",
+    )
+    p.add_argument(
+        "model_file", metavar="MODEL", help="a .pkl or .sklenet file from train"
+    )
+    p.add_argument("output", metavar="OUT.onnx", help="the ONNX file to write")
+    p.add_argument(
+        "--opset",
+        type=int,
+        metavar="N",
+        help="ONNX opset version (default: the converter's)",
+    )
+    p.set_defaults(func=commands.export)
     return parser

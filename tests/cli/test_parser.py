@@ -157,7 +157,7 @@ def test_version_and_help(capsys):
 
     code, out, _ = run(["--version"], capsys)
     assert code == 0 and out.strip() == f"sk-lenet {sk_lenet.__version__}"
-    for sub in ("train", "evaluate", "predict", "grid-search"):
+    for sub in ("train", "evaluate", "predict", "grid-search", "export"):
         code, out, _ = run([sub, "--help"], capsys)
         assert code == 0 and "usage: sk-lenet" in out
 
