@@ -25,6 +25,7 @@ if "tensorflow" not in sys.modules:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 _LAZY = {
+    "AirbenchClassifier": "sk_lenet.models",
     "DropoutCNNClassifier": "sk_lenet.models",
     "FeedForwardClassifier": "sk_lenet.models",
     "LeNet5Classifier": "sk_lenet.models",
@@ -38,6 +39,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "AirbenchClassifier",
     "DropoutCNNClassifier",
     "FeedForwardClassifier",
     "ImageClassifierBase",
@@ -54,6 +56,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from sk_lenet.base import ImageClassifierBase
     from sk_lenet.models import (
+        AirbenchClassifier,
         DropoutCNNClassifier,
         FeedForwardClassifier,
         LeNet5Classifier,
