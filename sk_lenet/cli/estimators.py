@@ -79,7 +79,7 @@ MODELS: dict[str, ModelSpec] = {
     ),
     "airbench": ModelSpec(
         "AirbenchClassifier",
-        "airbench94 (CIFAR-10's fastest to 94%): patch whitening, three "
+        "airbench94's CIFAR-10 network and recipe: patch whitening, three "
         "conv-pool-BN-GELU blocks 64-256-256, Nesterov SGD",
         digits={
             "widths": (16, 32, 32),
