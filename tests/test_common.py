@@ -54,14 +54,9 @@ from tests.conftest import ESTIMATORS, fast
 _ADAM = {"optimizer": "adam", "learning_rate": 0.01}
 # airbench94's recipe is for colour photographs: its flips would reverse the
 # checks' one-row "images" and its flip test-time augmentation refuses them
-# (and narrow one-convolution blocks keep its checks fast).
+# (and narrow blocks keep its checks fast).
 _ON_TABULAR_DATA = {
-    AirbenchClassifier: {
-        "augment": None,
-        "tta": False,
-        "widths": (8, 16, 16),
-        "depth": 1,
-    }
+    AirbenchClassifier: {"augment": None, "tta": False, "widths": (8, 16, 16)}
 }
 _LEARNS_IN_ONE_EPOCH = {
     AirbenchClassifier: _ADAM,
