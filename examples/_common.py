@@ -110,15 +110,20 @@ def report(model, X_test, y_test, target_names, *, output_dir: str, stem: str):
     print(f"saved {path}")
 
 
-def run_recipe(name: str, argv=None) -> None:
+#: The augmentation presets that mirror images: not for digits.
+COLOUR_AUGMENT = ("colour", "airbench")
+
+
+def run_recipe(name: str, argv=None, *, quick: dict | None = None) -> None:
     """Train recipe ``name`` of :mod:`sk_lenet.recipes` on its dataset and
     report it: the whole of a recipe's example.
 
     The recipe's estimator (:func:`~sk_lenet.recipes.make_recipe`) goes into
     the examples' ``PixelScaler -> ImageReshaper -> classifier`` pipeline.
     With ``--quick``: one epoch on the quick subsample; where that falls back
-    to the grey digits, a colour recipe's flip test-time augmentation is
-    switched off (a mirrored digit is no digit).
+    to the grey digits, a colour recipe's flips (augmentation and test-time)
+    are switched off (a mirrored digit is no digit).  ``quick``: more
+    parameters for the ``--quick`` run (a narrower network, say).
     """
     from sklearn.pipeline import make_pipeline
 
@@ -133,10 +138,10 @@ def run_recipe(name: str, argv=None) -> None:
 
     clf = make_recipe(name, random_state=args.random_state, verbose=2)
     if args.quick:
-        clf.set_params(epochs=1)
-        if clf.tta and info.image_shape[-1] == 1:
-            print("[quick] grey digits: tta switched off", file=sys.stderr)
-            clf.set_params(tta=False)
+        clf.set_params(epochs=1, **(quick or {}))
+    if info.image_shape[-1] == 1 and (clf.tta or clf.augment in COLOUR_AUGMENT):
+        print("[grey digits] flips switched off", file=sys.stderr)
+        clf.set_params(tta=False, augment=None)
     model = make_pipeline(
         PixelScaler(max_value=255),
         ImageReshaper(data_format=info.data_format),  # flat rows -> images

@@ -25,6 +25,7 @@ if "tensorflow" not in sys.modules:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 _LAZY = {
+    "AirbenchClassifier": "sk_lenet.models",
     "DropoutCNNClassifier": "sk_lenet.models",
     "FeedForwardClassifier": "sk_lenet.models",
     "LeNet5Classifier": "sk_lenet.models",
@@ -39,6 +40,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "AirbenchClassifier",
     "DropoutCNNClassifier",
     "FeedForwardClassifier",
     "ImageClassifierBase",
@@ -57,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sk_lenet.base import ImageClassifierBase
     from sk_lenet.export import export_onnx
     from sk_lenet.models import (
+        AirbenchClassifier,
         DropoutCNNClassifier,
         FeedForwardClassifier,
         LeNet5Classifier,

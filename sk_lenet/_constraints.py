@@ -128,6 +128,8 @@ class Optimizers(_Check):
             return issubclass(val, keras.optimizers.Optimizer)
         if not isinstance(val, str):
             return False
+        if val == "nesterov":  # SGD with Nesterov momentum (_network)
+            return True
         try:
             keras.optimizers.get(val)
         except ValueError:
@@ -137,7 +139,8 @@ class Optimizers(_Check):
     def __str__(self) -> str:
         return (
             "an optimizer name keras.optimizers.get knows ('sgd', 'adam', "
-            "'rmsprop', ...), a keras.optimizers.Optimizer subclass or instance"
+            "'rmsprop', ...) or 'nesterov', a keras.optimizers.Optimizer "
+            "subclass or instance"
         )
 
 

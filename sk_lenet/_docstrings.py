@@ -20,8 +20,9 @@ __all__ = ["FITTED_ATTRIBUTES", "SHARED_PARAMETERS", "fill_docstring"]
 SHARED_PARAMETERS = """\
 optimizer : str or keras.optimizers.Optimizer, default={default}
     Optimizer name (``"sgd"``, ``"adam"``, ``"rmsprop"``, ... any name
-    :func:`keras.optimizers.get` knows), an optimizer class, or an
-    instance (copied, never shared between fits).
+    :func:`keras.optimizers.get` knows, or ``"nesterov"``: SGD with
+    Nesterov momentum), an optimizer class, or an instance (copied, never
+    shared between fits).
 learning_rate : float, LearningRateSchedule or None, default={default}
     Step size, or a schedule of it over the training steps (for example
     ``keras.optimizers.schedules.CosineDecay(3e-3, decay_steps)``).  It
@@ -29,7 +30,8 @@ learning_rate : float, LearningRateSchedule or None, default={default}
     optimizer's own: its default for a name or class, its rate or schedule
     for an instance.
 momentum : float in [0, 1], default={default}
-    Momentum for ``optimizer="sgd"``; ignored by other optimizers.
+    Momentum for ``optimizer="sgd"`` or ``"nesterov"``; ignored by other
+    optimizers.
 epochs : int, default={default}
     Passes over the training data.
 batch_size : int, default={default}
@@ -75,26 +77,29 @@ class_weight : dict, "balanced" or None, default={default}
 batch_norm : bool, default={default}
     Batch normalization after every convolution, before its activation
     (the convolution then has no bias).  Off in the tutorials.
-augment : None, "digits", "colour" or list of keras.layers.Layer, default={default}
+augment : None, str or list of keras.layers.Layer, default={default}
     Random augmentation of the training images, inside the network right
     after its input: Keras' random preprocessing layers, which act only
     while fitting, so ``predict``, ``predict_proba`` and ``score`` never
     augment.  ``"digits"``: rotation up to 10 degrees, shift and zoom up to
     10%, zero fill.  ``"colour"``: horizontal flip and a shift by whole
     pixels, up to 1/8 of the size (4 pixels of 32), reflected at the border
-    (pad and crop).  A list of layers (``keras.layers.RandomRotation(0.05)``,
-    ...) is copied from their configs for every network built; layers that
-    act outside training too would change predictions.  ``random_state``
-    seeds them.
-lr_schedule : {"constant", "cosine", "onecycle"}, default={default}
+    (pad and crop).  ``"airbench"``: the same with shifts up to 1/16 of the
+    size (2 pixels of 32), airbench94's.  A list of layers
+    (``keras.layers.RandomRotation(0.05)``, ...) is copied from their
+    configs for every network built; layers that act outside training too
+    would change predictions.  ``random_state`` seeds them.
+lr_schedule : {"constant", "cosine", "onecycle", "triangular"}, default={default}
     Shape of the learning rate over the training steps, from its peak
     ``learning_rate`` (or the optimizer's own rate when None):
     ``"constant"`` keeps it; ``"cosine"`` decays it to 0 along a cosine;
     ``"onecycle"`` warms up linearly from 1/25 of it over the first quarter
-    of the steps, then decays to 0 along a cosine.  Sized when a new
+    of the steps, then decays to 0 along a cosine; ``"triangular"``
+    (airbench94's) rises linearly from 0.2 of it over the first 23% of the
+    steps, then falls linearly to 0.07 of it.  Sized when a new
     network first trains, from ``epochs`` and the batches per epoch of its
     training data (after the validation hold-out); a warm start or a further
-    ``partial_fit`` continues along it, at its end rate 0 once past it.
+    ``partial_fit`` continues along it, at its end rate once past it.
     Not with a schedule object as ``learning_rate`` (that is the schedule:
     keep ``"constant"``).
 label_smoothing : float in [0, 1), default={default}

@@ -16,6 +16,7 @@ __all__ = [
     "LOSS",
     "LR_SCHEDULES",
     "SmoothedSparseCategoricalCrossentropy",
+    "TriangularSchedule",
     "augmentation",
     "build",
     "check_policy",
@@ -28,13 +29,18 @@ __all__ = [
 
 LOSS = "sparse_categorical_crossentropy"
 #: ``augment``'s named presets (see :func:`augmentation`).
-AUGMENT_PRESETS = ("digits", "colour")
+AUGMENT_PRESETS = ("digits", "colour", "airbench")
 #: ``lr_schedule``'s names (see :func:`named_schedule`).
-LR_SCHEDULES = ("constant", "cosine", "onecycle")
+LR_SCHEDULES = ("constant", "cosine", "onecycle", "triangular")
 # "onecycle": the share of the steps spent warming up, and the rate it starts
 # from as a fraction of learning_rate (PyTorch's OneCycleLR: 0.3 and 1/25).
 ONECYCLE_WARMUP = 0.25
 ONECYCLE_START = 1 / 25
+# "triangular" (airbench94's): the share of the steps spent warming up, and the
+# start and end rates as fractions of learning_rate, both ends linear.
+TRIANGULAR_WARMUP = 0.23
+TRIANGULAR_START = 0.2
+TRIANGULAR_END = 0.07
 # Training steps per call into the compiled graph: Keras dispatches each call
 # from Python, a large share of a small network's step on CPU.  Same weights,
 # bit for bit (LeNet-5 epoch 0.77x).  Batch-level callback hooks fire every N
@@ -111,7 +117,7 @@ def augmentation(augment) -> list:
 
     Parameters
     ----------
-    augment : None, "digits", "colour" or list of keras.layers.Layer
+    augment : None, "digits", "colour", "airbench" or list of keras.layers.Layer
         The estimator's parameter (already validated).
 
     Returns
@@ -128,12 +134,13 @@ def augmentation(augment) -> list:
             layers.RandomTranslation(0.1, 0.1, **fill, name="augment_shift"),
             layers.RandomZoom(0.1, **fill, name="augment_zoom"),
         ]
-    if augment == "colour":  # mirror, and shift by whole pixels (pad-and-crop)
+    if augment in ("colour", "airbench"):  # mirror, shift whole pixels (pad-crop)
+        shift = 4 / 32 if augment == "colour" else 2 / 32
         return [
             layers.RandomFlip("horizontal", dtype="float32", name="augment_flip"),
             layers.RandomTranslation(
-                4 / 32,
-                4 / 32,
+                shift,
+                shift,
                 fill_mode="reflect",
                 interpolation="nearest",
                 dtype="float32",
@@ -245,11 +252,12 @@ def named_schedule(
 
     Parameters
     ----------
-    name : {"constant", "cosine", "onecycle"}
+    name : {"constant", "cosine", "onecycle", "triangular"}
         ``"constant"``: None (the rate stays as it is).  ``"cosine"``: cosine
         decay from ``learning_rate`` to 0 over all steps.  ``"onecycle"``: a
         linear warm-up over the first quarter of the steps from
         ``learning_rate / 25`` to ``learning_rate``, then cosine decay to 0.
+        ``"triangular"``: :class:`TriangularSchedule`.
     learning_rate : float
         The peak rate.
     total_steps : int
@@ -257,12 +265,14 @@ def named_schedule(
 
     Returns
     -------
-    keras.optimizers.schedules.CosineDecay or None
+    keras.optimizers.schedules.LearningRateSchedule or None
         The schedule, or None for ``"constant"``.
     """
     if name == "constant":
         return None
     total = max(int(total_steps), 1)
+    if name == "triangular":
+        return TriangularSchedule(learning_rate, total)
     if name == "cosine":
         return keras.optimizers.schedules.CosineDecay(learning_rate, total)
     warmup = max(1, round(ONECYCLE_WARMUP * total))
@@ -272,6 +282,40 @@ def named_schedule(
         warmup_target=learning_rate,
         warmup_steps=warmup,
     )
+
+
+@keras.saving.register_keras_serializable(package="sk_lenet")
+class TriangularSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """airbench94's learning rate: linear up, then linear down.
+
+    From ``0.2 * peak`` to ``peak`` over the first 23% of ``total_steps``,
+    then down to ``0.07 * peak`` at ``total_steps``, where it stays.
+    Registered, so networks trained with it load back.
+
+    Parameters
+    ----------
+    peak : float
+        The highest rate.
+    total_steps : int
+        Gradient steps of the whole training.
+    """
+
+    def __init__(self, peak: float, total_steps: int):
+        self.peak, self.total_steps = float(peak), int(total_steps)
+
+    def __call__(self, step):
+        step = keras.ops.cast(step, "float32")
+        warmup = max(1.0, round(TRIANGULAR_WARMUP * self.total_steps))
+        down = max(self.total_steps - warmup, 1.0)
+        up = keras.ops.minimum(step / warmup, 1.0)
+        past = keras.ops.clip((step - warmup) / down, 0.0, 1.0)
+        fraction = (
+            TRIANGULAR_START + (1 - TRIANGULAR_START) * up - (1 - TRIANGULAR_END) * past
+        )
+        return self.peak * fraction
+
+    def get_config(self) -> dict:
+        return {"peak": self.peak, "total_steps": self.total_steps}
 
 
 def install_schedule(estimator, n_samples: int) -> None:
@@ -305,12 +349,20 @@ def make_optimizer(estimator) -> keras.optimizers.Optimizer:
     """A new optimizer for one fit (the parameters are already validated).
 
     An instance is copied, never shared between fits; ``learning_rate``
-    replaces its rate unless None; a schedule is copied too.  Loss scaling
-    wraps it for ``mixed_float16``: float16 gradients underflow without it
-    (bfloat16 has float32's exponent range and needs none).
+    replaces its rate unless None; a schedule is copied too.
+    ``"nesterov"`` is SGD with Nesterov momentum.  An estimator with a
+    ``weight_decay`` parameter (not None) sets the optimizer's decoupled
+    weight decay.  Loss scaling wraps it for ``mixed_float16``: float16
+    gradients underflow without it (bfloat16 has float32's exponent range
+    and needs none).
     """
     optimizer, learning_rate = estimator.optimizer, estimator.learning_rate
+    nesterov = optimizer == "nesterov"
+    if nesterov:
+        optimizer = "sgd"
     kwargs = {}
+    if getattr(estimator, "weight_decay", None) is not None:
+        kwargs["weight_decay"] = float(estimator.weight_decay)
     if isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
         kwargs["learning_rate"] = type(learning_rate).from_config(
             learning_rate.get_config()
@@ -325,6 +377,7 @@ def make_optimizer(estimator) -> keras.optimizers.Optimizer:
             optimizer = type(keras.optimizers.get(optimizer))
         if issubclass(optimizer, keras.optimizers.SGD):
             kwargs["momentum"] = float(estimator.momentum)
+            kwargs["nesterov"] = nesterov
         optimizer = optimizer(**kwargs)
     if estimator.dtype_policy == "mixed_float16" and not isinstance(
         optimizer, keras.optimizers.LossScaleOptimizer

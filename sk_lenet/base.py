@@ -37,7 +37,8 @@ scikeras method              why
 ``_get_compile_kwargs``      optimizer, loss, metric, steps per execution
                              (_network)
 ``_initialize``              draw the network's seed from ``random_state``
-                             (_seeding)
+                             (_seeding); then ``_init_from_data``, the
+                             hook for weights set from the training images
 ``_build_keras_model``       build under that seed without switching
                              TensorFlow's op determinism on, as scikeras
                              does (a later unseeded fit then crashes)
@@ -193,6 +194,12 @@ class ImageClassifierBase(KerasClassifier):
         """Layers from the scaled input image to the last hidden layer."""
         raise NotImplementedError
 
+    def _init_from_data(self, X: np.ndarray) -> None:
+        """Set data-dependent initial weights of a new ``model_`` from its
+        training images ``X`` (n, h, w, c); nothing here.  Called once per
+        network, when ``fit`` or the first ``partial_fit`` builds it, never
+        when training continues (``warm_start``, ``partial_fit``)."""
+
     # ---- scikit-learn protocol: parameters, tags, repr, fitted state ----
     def __init_subclass__(cls, **kwargs):
         # A subclass __init__ lists its own hyperparameters and forwards the
@@ -256,7 +263,9 @@ class ImageClassifierBase(KerasClassifier):
     def _initialize(self, X, y=None):
         # One seed per network: drawn when it is built, reused by warm starts.
         self._seed_ = _seeding.draw_seed(self.random_state)
-        return super()._initialize(X, y)
+        X, y = super()._initialize(X, y)
+        self._init_from_data(X)
+        return X, y
 
     def _build_keras_model(self):
         self._random_state = None  # seeding is ours: see _seeding

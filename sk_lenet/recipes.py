@@ -105,6 +105,13 @@ RECIPES: dict[str, Recipe] = {
         summary="PyImageSearch's LeNet on CIFAR-10 with batch norm, flips and "
         "shifts, and flip test-time augmentation",
     ),
+    "cifar10-airbench": Recipe(
+        "AirbenchClassifier",
+        {},
+        dataset="cifar10",
+        summary="airbench94's network and recipe (its defaults): patch "
+        "whitening, three conv-pool-BN-GELU blocks, 10 epochs",
+    ),
 }
 
 

@@ -20,6 +20,7 @@ ESTIMATORS = [
     sk_lenet.SimplifiedLeNetClassifier,
     sk_lenet.DropoutCNNClassifier,
     sk_lenet.FeedForwardClassifier,
+    sk_lenet.AirbenchClassifier,
 ]
 
 

@@ -257,6 +257,7 @@ HARNESS = [
         "bench_onnx.py",
         "_peers.py",
         "_skorch_peer.py",
+        "_airbench_peer.py",
         "_machine.py",
         "summary.py",
     )
@@ -393,3 +394,49 @@ def test_summary_table_is_each_machines_separate_process_row(monkeypatch):
     assert rst.count("\n     - ") == len(docs) * (1 + len(summary.TUTORIALS))
     low, high = summary.fit_ratio_range(docs)
     assert f"{low:.2f}x" in rst and f"{high:.2f}x" in rst
+
+
+def test_airbench_peer_builds_the_estimators_network(monkeypatch):
+    """The plain-Keras peer of AirbenchClassifier: the same weights to train,
+    the same whitening, and a test accuracy from its flip-averaged
+    probabilities."""
+    import numpy as np
+
+    from sk_lenet import AirbenchClassifier, _whitening
+
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    import _airbench_peer
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (48, 32, 32, 3), dtype=np.uint8)
+    y = np.arange(48) % 3
+    widths = (4, 8, 8)
+    run = _airbench_peer.train(
+        X[:32], y[:32], X[32:], y[32:], epochs=1, seed=0, widths=widths, batch_size=16
+    )
+    assert set(run) == {"model", "fit_s", "accuracy", "history"}
+    assert 0 <= run["accuracy"] <= 1 and run["fit_s"] > 0
+    assert len(run["history"]["loss"]) == 1
+    clf = AirbenchClassifier(widths=widths).initialize(X[:32], y[:32])
+    # the same layers, less the estimator's input and pixel scaling (the
+    # peer's Sequential has no InputLayer and divides by 255 in NumPy)
+    kinds = [
+        type(layer).__name__
+        for layer in clf.model_.layers[1:]
+        if layer.name != "pixel_scale"
+    ]
+    assert [type(layer).__name__ for layer in run["model"].layers] == kinds
+
+    def count(weights):
+        return sum(int(np.prod(w.shape)) for w in weights)
+
+    peer = run["model"]
+    assert count(peer.trainable_weights) == count(clf.model_.trainable_weights)
+    assert count(peer.weights) == count(clf.model_.weights)
+    images = _airbench_peer.as_images(X[:32])
+    for a, b in zip(
+        _airbench_peer.whitening_weights(images),
+        _whitening.whitening_weights(images),
+        strict=True,
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)

@@ -44,7 +44,7 @@ CASES = [
     ),
     (
         Optimizers(),
-        ["sgd", "Adam", keras.optimizers.SGD, keras.optimizers.Adam()],
+        ["sgd", "Adam", "nesterov", keras.optimizers.SGD, keras.optimizers.Adam()],
         ["nope", 3, dict],
     ),
     (

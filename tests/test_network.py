@@ -129,6 +129,7 @@ def _body_weights(model) -> list:
         (FeedForwardClassifier, "digits", "images"),  # (n, 8, 8, 1), then Flatten
         (LeNetClassifier, "colour", "colour"),  # (n, 8, 8, 3)
         (LeNetClassifier, "colour", "colour32"),  # (n, 32, 32, 3)
+        (LeNetClassifier, "airbench", "colour32"),
     ],
 )
 def test_augment_acts_only_while_fitting(small_digits, cls, augment, data):
@@ -333,3 +334,37 @@ def test_every_option_on_trains(small_digits):
     ).fit(X, y)
     assert len(clf.history_["loss"]) == 2
     assert clf.score(X_test, y_test) > 0.2  # learns, well above chance (0.1)
+
+
+def test_airbench_preset_shifts_half_as_far_as_colour():
+    colour, airbench = (_network.augmentation(name) for name in ("colour", "airbench"))
+    assert [type(layer) for layer in airbench] == [type(layer) for layer in colour]
+    assert colour[1].height_factor == colour[1].width_factor == 4 / 32
+    assert airbench[1].height_factor == airbench[1].width_factor == 2 / 32
+
+
+def test_triangular_schedule_rises_and_falls_linearly():
+    lr, total = 1.5, 100
+    rate = _network.named_schedule("triangular", lr, total)
+    at = {step: float(rate(step)) for step in (0, 10, 23, 50, 100, 400)}
+    np.testing.assert_allclose(at[0], 0.2 * lr, rtol=1e-6)
+    np.testing.assert_allclose(at[10], lr * (0.2 + 0.8 * 10 / 23), rtol=1e-6)
+    np.testing.assert_allclose(at[23], lr, rtol=1e-6)
+    np.testing.assert_allclose(at[50], lr * (1 - 0.93 * 27 / 77), rtol=1e-6)
+    np.testing.assert_allclose(at[100], 0.07 * lr, rtol=1e-6)
+    assert at[400] == at[100]  # past its end: the final rate
+    back = keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object(rate)
+    )
+    assert float(back(50)) == at[50]
+
+
+def test_nesterov_and_weight_decay_reach_the_optimizer(small_digits):
+    X, _, y, _ = small_digits
+    clf = fast(LeNetClassifier, optimizer="nesterov", momentum=0.8).fit(X, y)
+    optimizer = clf.model_.optimizer
+    assert type(optimizer) is keras.optimizers.SGD
+    assert optimizer.nesterov and optimizer.momentum == 0.8
+    assert optimizer.weight_decay is None  # no weight_decay parameter here
+    plain = fast(LeNetClassifier, momentum=0.8).fit(X, y).model_.optimizer
+    assert not plain.nesterov

@@ -98,6 +98,19 @@ MODELS: dict[str, ModelSpec] = {
         "the CIFAR-10 tutorial's 1024-512 relu, batch 32)",
         digits={"learning_rate": 0.1, "momentum": 0.9, "batch_size": 32, "epochs": 20},
     ),
+    "airbench": ModelSpec(
+        "AirbenchClassifier",
+        "airbench94's CIFAR-10 network and recipe: patch whitening, three "
+        "conv-pool-BN-GELU blocks 64-256-256, Nesterov SGD",
+        digits={
+            "widths": (16, 32, 32),
+            "learning_rate": 0.1,
+            "batch_size": 64,
+            "epochs": 10,
+            "augment": None,
+            "tta": False,
+        },
+    ),
     "mlp-cifar10": ModelSpec(
         "FeedForwardClassifier",
         "multilayer perceptron 1024-512 relu, batch 32 (the CIFAR-10 tutorial)",
