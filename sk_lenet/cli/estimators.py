@@ -64,6 +64,7 @@ class ModelSpec:
     help: str
     preset: dict = field(default_factory=dict)  # defines the model (any dataset)
     digits: dict = field(default_factory=dict)  # faster training on the 8x8 digits
+    grey: dict = field(default_factory=dict)  # on single-channel images
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -107,9 +108,8 @@ MODELS: dict[str, ModelSpec] = {
             "learning_rate": 0.1,
             "batch_size": 64,
             "epochs": 10,
-            "augment": None,
-            "tta": False,
         },
+        grey={"augment": None, "tta": False},  # a mirrored digit is no digit
     ),
     "mlp-cifar10": ModelSpec(
         "FeedForwardClassifier",
@@ -203,6 +203,8 @@ def _preset(args) -> tuple[dict, str]:
         return params, f"recipe {name}: {RECIPES[name].summary}"
     if args.model == "mlp" and args.dataset == "cifar10":
         params.update(MODELS["mlp-cifar10"].preset)  # the CIFAR-10 tutorial's MLP
+    if dataset_info(args.dataset).image_shape[-1] == 1:
+        params.update(spec.grey)
     if args.dataset == "digits":
         params.update(spec.digits)
         return params, "sk-lenet's defaults for the small 8x8 digits"
