@@ -514,10 +514,10 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         help="write a saved model as an ONNX file, for onnxruntime",
         description="Write a model file from train as one ONNX file that takes "
-        "the model's flat pixel rows (input 'pixels'; float32 unless "
-        "--input-dtype) and returns its class probabilities (output "
-        "'probabilities'), with the class labels and input shape in its "
-        "metadata.  Needs the optional packages: "
+        "the model's flat pixel rows, or a bare model's images with --images "
+        "(input 'pixels'; float32 unless --input-dtype), and returns its class "
+        "probabilities (output 'probabilities'), with the class labels and "
+        "input shape in its metadata.  Needs the optional packages: "
         'pip install "sk-lenet[onnx]".  Example: sk-lenet export '
         "sk_lenet_output/lenet_digits.pkl lenet_digits.onnx --input-dtype uint8",
     )
