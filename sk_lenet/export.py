@@ -1,7 +1,8 @@
 """Export a fitted model to ONNX, to run it without Python's training stack.
 
-:func:`export_onnx` writes one ``.onnx`` file that takes the raw pixel rows
-the model takes and returns its class probabilities, ready for `ONNX Runtime
+:func:`export_onnx` writes one ``.onnx`` file that takes the raw pixels the
+model takes (flat rows or images, uint8 or float) and returns its class
+probabilities, ready for `ONNX Runtime
 <https://onnxruntime.ai>`_ (C, C++, C#, Java, JavaScript, Python, ...).  The
 graph is made by Keras' own exporter (``keras.Model.export(path,
 format="onnx")``, which converts with tf2onnx): sk_lenet only builds a small
@@ -42,13 +43,25 @@ from sk_lenet._atomic import atomic_write
 from sk_lenet.base import ImageClassifierBase
 from sk_lenet.preprocessing import ImageReshaper, PixelScaler
 
-__all__ = ["INPUT_NAME", "ONNX_EXTRA", "OUTPUT_NAME", "describe_onnx", "export_onnx"]
+__all__ = [
+    "INPUTS",
+    "INPUT_DTYPES",
+    "INPUT_NAME",
+    "ONNX_EXTRA",
+    "OUTPUT_NAME",
+    "describe_onnx",
+    "export_onnx",
+]
 
 #: What installs the exporter's optional dependencies.
 ONNX_EXTRA = 'pip install "sk-lenet[onnx]"'
 #: Names of the exported graph's input and output.
 INPUT_NAME = "pixels"
 OUTPUT_NAME = "probabilities"
+#: What the exported file's input can hold: flat pixel rows, or images.
+INPUTS = ("rows", "images")
+#: The dtypes the exported file's input can have (the file computes in float32).
+INPUT_DTYPES = ("float32", "float64", "uint8")
 # The oldest ONNX opset the exported networks convert to (opset 9, 2019).
 MIN_OPSET = 9
 # The exporter's loggers, quieted while it runs (tf2onnx logs every pass).
@@ -87,8 +100,24 @@ def _check_opset(opset) -> None:
     )
 
 
-def _steps(model: Any) -> tuple[list[tuple[str, Any]], ImageClassifierBase]:
-    """The transformer steps and the classifier of ``model``, checked."""
+def _check_input(input: str, input_dtype: str) -> None:
+    """Refuse an input form or dtype the file cannot take."""
+    for name, value, accepted in (
+        ("input", input, INPUTS),
+        ("input_dtype", input_dtype, INPUT_DTYPES),
+    ):
+        if not (isinstance(value, str) and value in accepted):
+            raise ValueError(
+                f"{name} must be one of {', '.join(map(repr, accepted))}; got "
+                f"{value!r}."
+            )
+
+
+def _steps(
+    model: Any, input: str = "rows"
+) -> tuple[list[tuple[str, Any]], ImageClassifierBase]:
+    """The transformer steps and the classifier of ``model``, checked
+    (``input``: what the exported file is to take)."""
     steps = getattr(model, "steps", None)
     if steps is None:
         transformers, clf = [], model
@@ -116,6 +145,13 @@ def _steps(model: Any) -> tuple[list[tuple[str, Any]], ImageClassifierBase]:
                 f"them, or export the classifier alone (export_onnx(pipeline"
                 f"[-1], path)) and apply {name!r} to the input yourself before "
                 "running the ONNX file."
+            )
+        if isinstance(step, ImageReshaper) and input == "images":
+            raise ValueError(
+                f"input='images' is for a model that takes images; Pipeline "
+                f"step {name!r} (ImageReshaper) makes them of flat rows, so the "
+                "file takes the Pipeline's rows: export with input='rows' (the "
+                "default)."
             )
         if isinstance(step, ImageReshaper) and not hasattr(step, "image_shape_"):
             raise NotFittedError(
@@ -158,6 +194,13 @@ def _float32_network(clf: ImageClassifierBase) -> keras.Model:
     return copy
 
 
+class _ToFloat32(keras.layers.Layer):
+    """The input's pixels as float32 (what ``predict_proba`` computes in)."""
+
+    def call(self, pixels):
+        return keras.ops.cast(pixels, "float32")
+
+
 class _MirrorImages(keras.layers.Layer):
     """Images flipped left to right (the mirror images of ``tta``)."""
 
@@ -166,16 +209,23 @@ class _MirrorImages(keras.layers.Layer):
 
 
 def _wrapper(
-    steps: list[tuple[str, Any]], clf: ImageClassifierBase
+    steps: list[tuple[str, Any]],
+    clf: ImageClassifierBase,
+    input: str = "rows",
+    input_dtype: str = "float32",
 ) -> tuple[keras.Model, dict]:
-    """The Keras model from raw rows to probabilities, and what it takes."""
+    """The Keras model from the raw input to probabilities, and what it takes."""
     reshapers = [step for _, step in steps if isinstance(step, ImageReshaper)]
     reshaper = reshapers[0] if reshapers else None
     image_shape = tuple(int(d) for d in clf.image_shape_)
     data_format = reshaper.data_format if reshaper else "channels_last"
     n_features = int(reshaper.n_features_in_ if reshaper else clf.n_features_in_)
-    rows = keras.Input(shape=(n_features,), dtype="float32", name=INPUT_NAME)
-    x, is_rows = rows, True
+    is_rows = input == "rows"
+    shape = (n_features,) if is_rows else image_shape
+    pixels = keras.Input(shape=shape, dtype=input_dtype, name=INPUT_NAME)
+    x = pixels
+    if input_dtype != "float32":  # as validate_images and PixelScaler do
+        x = _ToFloat32(name="onnx_float32")(x)
     for i, (name, step) in enumerate(steps):
         layer_name = f"step{i}_{re.sub(r'[^A-Za-z0-9_]', '_', name)}"
         if isinstance(step, PixelScaler):
@@ -197,9 +247,10 @@ def _wrapper(
     if clf.tta:  # as _inference.flip_averaged
         mirrored = _apply(network, _MirrorImages(name="onnx_mirror")(x))
         outputs = keras.layers.Average(name="onnx_tta_mean")([outputs, mirrored])
-    wrapper = keras.Model(rows, outputs, name=f"{type(clf).__name__}_onnx")
+    wrapper = keras.Model(pixels, outputs, name=f"{type(clf).__name__}_onnx")
     info = {
-        "input_shape": [None, n_features],
+        "input_shape": [None, *shape],
+        "input_dtype": input_dtype,
         "image_shape": list(image_shape),
         "data_format": data_format,
     }
@@ -274,7 +325,7 @@ def _metadata(model: Any, clf: ImageClassifierBase, info: dict) -> dict[str, str
         "classes": json.dumps(clf.classes_.tolist()),
         "input_name": INPUT_NAME,
         "input_shape": json.dumps(info["input_shape"]),
-        "input_dtype": "float32",
+        "input_dtype": info["input_dtype"],
         "image_shape": json.dumps(info["image_shape"]),
         "data_format": info["data_format"],
         "output_name": OUTPUT_NAME,
@@ -287,15 +338,20 @@ def _metadata(model: Any, clf: ImageClassifierBase, info: dict) -> dict[str, str
 
 
 def export_onnx(
-    model: Any, path: str | os.PathLike, *, opset: int | None = None
+    model: Any,
+    path: str | os.PathLike,
+    *,
+    input: str = "rows",
+    input_dtype: str = "float32",
+    opset: int | None = None,
 ) -> Path:
     """Write a fitted model as an ONNX file that returns class probabilities.
 
-    The file takes what the model takes, as flat float32 rows: for a
-    Pipeline with an :class:`~sk_lenet.preprocessing.ImageReshaper`, its rows
-    (channel-planar ones too); for a bare estimator, its images flattened
-    channels-last (``images.reshape(len(images), -1)``).  uint8 pixels are
-    passed as ``X.astype(np.float32)``, which holds them exactly.  It returns
+    The file takes what the model takes: flat pixel rows (for a Pipeline
+    with an :class:`~sk_lenet.preprocessing.ImageReshaper`, its rows,
+    channel-planar ones too; for a bare estimator, its images flattened
+    channels-last, ``images.reshape(len(images), -1)``), or, with
+    ``input="images"``, a bare estimator's images.  It returns
     ``predict_proba``'s probabilities (within float32 round-off): columns in
     the order of ``classes_``, which the file's metadata holds.
 
@@ -307,6 +363,17 @@ def export_onnx(
         :class:`~sk_lenet.preprocessing.ImageReshaper`) ending in one.
     path : str or path-like
         The ``.onnx`` file to write (atomically; missing folders are made).
+    input : {"rows", "images"}, default="rows"
+        What the file takes: flat pixel rows ``(batch, n_pixels)``, or images
+        ``(batch, height, width, channels)`` of the estimator's
+        ``image_shape_``, channels-last as ``predict_proba`` takes them (for a
+        bare estimator, or a Pipeline whose steps take images: not one with
+        an :class:`~sk_lenet.preprocessing.ImageReshaper`, which takes rows).
+    input_dtype : {"float32", "float64", "uint8"}, default="float32"
+        The dtype of the file's input: ``"uint8"`` takes pixels as the
+        dataset loaders give them (MNIST, CIFAR-10, digits), with no
+        ``astype``.  The file computes in float32 whatever it takes, as
+        ``predict_proba`` does.
     opset : int or None, default=None
         ONNX opset version of the graph, from 9 to the newest the installed
         tf2onnx writes (18 for tf2onnx 1.17); None takes tf2onnx's default
@@ -324,6 +391,10 @@ def export_onnx(
     TypeError
         If ``model`` is not an sk_lenet estimator, or a Pipeline step is not
         one of sk_lenet's transformers.
+    ValueError
+        If ``input``, ``input_dtype`` or ``opset`` is not one of the accepted
+        values, or ``input="images"`` is asked of a Pipeline with an
+        ImageReshaper.
     sklearn.exceptions.NotFittedError
         If the estimator or a transformer is not fitted.
 
@@ -335,9 +406,10 @@ def export_onnx(
 
     Notes
     -----
-    The file's input is named ``"pixels"`` (shape ``(batch, n_features)``)
-    and its output ``"probabilities"`` (shape ``(batch, n_classes)``).  Its
-    ``metadata_props`` hold ``classes`` (JSON), ``input_shape``,
+    The file's input is named ``"pixels"`` (shape ``(batch, n_features)``,
+    or ``(batch, height, width, channels)`` for images) and its output
+    ``"probabilities"`` (shape ``(batch, n_classes)``).  Its
+    ``metadata_props`` hold ``classes`` (JSON), ``input_shape`` (JSON),
     ``input_dtype``, ``image_shape``, ``data_format`` (of the rows),
     ``dtype_policy``, ``estimator`` (the model's repr) and
     ``sk_lenet_version``.
@@ -355,15 +427,25 @@ def export_onnx(
     >>> proba = session.run(None, {"pixels": X[:5].astype(np.float32)})[0]
     >>> bool(np.allclose(proba, clf.predict_proba(X[:5]), atol=1e-5))
     True
+
+    The same for images of uint8 pixels, as they are:
+
+    >>> images = X[:5].reshape(-1, 8, 8, 1).astype(np.uint8)
+    >>> path = export_onnx(clf, "digits.onnx", input="images", input_dtype="uint8")
+    >>> session = onnxruntime.InferenceSession(path)
+    >>> proba = session.run(None, {"pixels": images})[0]
+    >>> bool(np.allclose(proba, clf.predict_proba(images), atol=1e-5))
+    True
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a file name; got {type(path).__name__}.")
+    _check_input(input, input_dtype)
     onnx = _require_exporter()
     _check_opset(opset)
-    steps, clf = _steps(model)
-    wrapper, info = _wrapper(steps, clf)
+    steps, clf = _steps(model, input)
+    wrapper, info = _wrapper(steps, clf, input, input_dtype)
     spec = keras.InputSpec(
-        shape=tuple(info["input_shape"]), dtype="float32", name=INPUT_NAME
+        shape=tuple(info["input_shape"]), dtype=input_dtype, name=INPUT_NAME
     )
     with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, "model.onnx")
@@ -377,8 +459,9 @@ def export_onnx(
             )
         proto = onnx.load(raw)
     _name_output(proto.graph, OUTPUT_NAME)
+    taken = "flat pixel rows" if input == "rows" else "images"
     proto.doc_string = (
-        f"sk_lenet {type(clf).__name__}: class probabilities of flat pixel rows"
+        f"sk_lenet {type(clf).__name__}: class probabilities of {input_dtype} {taken}"
     )
     onnx.helper.set_model_props(proto, _metadata(model, clf, info))
     onnx.checker.check_model(proto)
@@ -416,7 +499,11 @@ def describe_onnx(path: str | os.PathLike) -> list[str]:
     lines = [f"input  {signature(value)}" for value in proto.graph.input]
     if lines and "image_shape" in meta:
         shape = "x".join(map(str, json.loads(meta["image_shape"])))
-        lines[0] += f" (rows of {shape} images, {meta.get('data_format')} order)"
+        order = meta.get("data_format")
+        if len(json.loads(meta.get("input_shape", "[null, 0]"))) == 2:
+            lines[0] += f" (rows of {shape} images, {order} order)"
+        else:
+            lines[0] += f" ({order} images)"
     lines += [f"output {signature(value)}" for value in proto.graph.output]
     if len(lines) > 1 and "classes" in meta:
         lines[-1] += f" (classes {' '.join(map(str, json.loads(meta['classes'])))})"

@@ -247,6 +247,28 @@ CASES = [
         ValueError,
         "opset must be None",
     ),
+    (
+        "export bad input dtype",
+        lambda tp, mp: export_onnx(LeNetClassifier(), tp / "m", input_dtype="int8"),
+        ValueError,
+        "input_dtype must be one of 'float32', 'float64', 'uint8'; got 'int8'",
+    ),
+    (
+        "export bad input",
+        lambda tp, mp: export_onnx(LeNetClassifier(), tp / "m", input="image"),
+        ValueError,
+        "input must be one of 'rows', 'images'; got 'image'",
+    ),
+    (
+        "export images into a reshaper",
+        lambda tp, mp: export_onnx(
+            Pipeline([("reshape", ImageReshaper()), ("clf", LeNetClassifier())]),
+            tp / "m.onnx",
+            input="images",
+        ),
+        ValueError,
+        r"step 'reshape' \(ImageReshaper\) makes them of flat rows.*input='rows'",
+    ),
 ]
 
 
@@ -291,6 +313,16 @@ CLI_CASES = [
         "export bad opset",
         ["export", "{model}", "{tmp}/m.onnx", "--opset", "0"],
         "opset",
+    ),
+    (
+        "export bad input dtype",
+        ["export", "{model}", "{tmp}/m.onnx", "--input-dtype", "int8"],
+        "input_dtype must be one of",
+    ),
+    (
+        "export --images of rows",
+        ["export", "{model}", "{tmp}/m.onnx", "--images"],
+        "(ImageReshaper) makes them of flat rows",
     ),
 ]
 

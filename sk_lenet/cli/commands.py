@@ -246,7 +246,13 @@ def export(args) -> int:
 
     model = read_model_file(args.model_file)
     try:
-        path = export_onnx(model, args.output, opset=args.opset)
+        path = export_onnx(
+            model,
+            args.output,
+            input="images" if args.images else "rows",
+            input_dtype=args.input_dtype,
+            opset=args.opset,
+        )
     except TypeError as exc:  # a step export_onnx cannot translate
         raise CLIError(str(exc)) from None
     out(f"Wrote {path} ({path.stat().st_size / 1024:.0f} kB) from {args.model_file}")

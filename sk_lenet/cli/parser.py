@@ -514,11 +514,12 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         help="write a saved model as an ONNX file, for onnxruntime",
         description="Write a model file from train as one ONNX file that takes "
-        "the model's flat float32 pixel rows (input 'pixels') and returns its "
-        "class probabilities (output 'probabilities'), with the class labels "
-        "and input shape in its metadata.  Needs the optional packages: "
+        "the model's flat pixel rows, or a bare model's images with --images "
+        "(input 'pixels'; float32 unless --input-dtype), and returns its class "
+        "probabilities (output 'probabilities'), with the class labels and "
+        "input shape in its metadata.  Needs the optional packages: "
         'pip install "sk-lenet[onnx]".  Example: sk-lenet export '
-        "sk_lenet_output/lenet_digits.pkl lenet_digits.onnx",
+        "sk_lenet_output/lenet_digits.pkl lenet_digits.onnx --input-dtype uint8",
     )
     p.add_argument(
         "model_file", metavar="MODEL", help="a .pkl or .sklenet file from train"
@@ -529,6 +530,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="ONNX opset version (default: the converter's)",
+    )
+    p.add_argument(
+        "--input-dtype",
+        default="float32",
+        metavar="DTYPE",
+        help="dtype of the file's input: float32 (default), float64, or uint8 "
+        "for pixels as the dataset loaders give them",
+    )
+    p.add_argument(
+        "--images",
+        action="store_true",
+        help="the file takes images (batch, height, width, channels) instead of "
+        "flat rows: for a bare estimator, not a Pipeline with an ImageReshaper",
     )
     p.set_defaults(func=commands.export)
     return parser
