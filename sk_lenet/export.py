@@ -276,7 +276,24 @@ def _inference_layers(network: keras.Model) -> list:
     exported graph starts at the scaling.
     """
     names = [layer.name for layer in network.layers]
-    return network.layers[names.index("pixel_scale") :]
+    return [_onnx_op(layer) for layer in network.layers[names.index("pixel_scale") :]]
+
+
+class _ErfGelu(keras.layers.Layer):
+    """Exact GELU written with ``erf``: TensorFlow's own exact GELU computes
+    ``erfc``, an op tf2onnx cannot convert; ONNX has ``Erf``."""
+
+    def call(self, x):
+        return 0.5 * x * (1.0 + keras.ops.erf(x * (2.0**-0.5)))
+
+
+def _onnx_op(layer):
+    """``layer``, or a weightless stand-in computing the same with ONNX ops."""
+    if isinstance(layer, keras.layers.Activation) and layer.get_config()[
+        "activation"
+    ] in ("gelu", "keras.activations.gelu"):
+        return _ErfGelu(name=f"onnx_{layer.name}")
+    return layer
 
 
 def _apply(layers: list, x):

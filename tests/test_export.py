@@ -14,6 +14,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sk_lenet import (
+    AirbenchClassifier,
     DropoutCNNClassifier,
     FeedForwardClassifier,
     ImageReshaper,
@@ -30,8 +31,7 @@ onnx = pytest.importorskip("onnx", reason='needs pip install "sk-lenet[onnx]"')
 ort = pytest.importorskip("onnxruntime", reason='needs pip install "sk-lenet[onnx]"')
 
 ATOL = 1e-5  # the promise: onnxruntime equals predict_proba within this
-# The five tutorial networks (issue 28); airbench's exact GELU (an Erfc op in
-# TensorFlow) is one tf2onnx 1.17 does not convert.
+# The five tutorial networks (issue 28); AirbenchClassifier has its own test.
 TUTORIAL = [
     LeNetClassifier,
     LeNet5Classifier,
@@ -218,6 +218,24 @@ def test_channel_planar_colour_rows_with_tta(tmp_path):
     pipe[-1].set_params(tta=False)
     assert np.abs(proba - pipe.predict_proba(X)).max() > 1e-3
     assert metadata(path)["data_format"] == "channels_first"
+
+
+def test_airbench_with_its_whitening_gelu_and_tta(tmp_path):
+    # TensorFlow's exact GELU is an Erfc op that tf2onnx cannot convert: the
+    # file computes it with Erf.
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, size=(96, 3 * 8 * 8), dtype=np.uint8)
+    y = rng.integers(0, 3, size=96)
+    clf = AirbenchClassifier(widths=(8, 16, 16), epochs=1, batch_size=32)
+    pipe = make_pipeline(
+        PixelScaler(),
+        ImageReshaper((8, 8, 3), data_format="channels_first"),
+        clf.set_params(learning_rate=0.1, random_state=0),
+    ).fit(X, y)
+    path = export_onnx(pipe, tmp_path / "airbench.onnx", input_dtype="uint8")
+    np.testing.assert_allclose(
+        onnx_proba(path, X), pipe.predict_proba(X), rtol=0, atol=ATOL
+    )
 
 
 def test_distorted_digits_with_batch_norm(small_digits, tmp_path):
