@@ -460,3 +460,29 @@ def test_beyond_verdicts_and_medians(monkeypatch):
     assert e["fit_ratio"] == 10 / 12
     e["targets"] = {"accuracy": 0.995, "fit_s": 300}
     assert bench_beyond.summarise(e)["met"] == {"accuracy": False, "fit_s": True}
+
+
+def test_beyond_table_lists_every_recipe_with_its_measured_medians(monkeypatch):
+    summary = _summary(monkeypatch)
+    from sk_lenet.recipes import RECIPES
+
+    side = {"accuracy": 0.9912, "fit_s": 12.34, "time_to_s": 9.5}
+    side["time_to_reached"] = "3 of 3"
+    entry = {
+        "targets": {"time_to": 0.99, "fit_s": 10},
+        "time_to": 0.99,
+        "met": {"time_to": True},
+        "sk_lenet": side,
+        "peer": {**side, "accuracy": 0.9899, "time_to_s": None},
+        "sk_lenet_runs": [{}] * 3,
+        "peer_runs": [{}] * 3,
+        "peer_kind": "keras",
+        "complete": True,
+    }
+    doc = {"results": {"full/mnist-fast": entry, "quick/mnist-best": entry}}
+    rst = summary.beyond_table_rst(doc, RECIPES)
+    assert rst.count("   * - ``") == len(RECIPES)
+    assert "99.12% in 12 s; 99.00%: 9.5 s (3 of 3)" in rst
+    assert "98.99% in 12 s; 99.00%: not reached (3 of 3)" in rst
+    # Quick rows are smoke tests: never shown as a recipe's result.
+    assert rst.count("not benchmarked yet") == len(RECIPES) - 1
