@@ -249,6 +249,11 @@ def _measured(side: dict, e: dict) -> str:
     return cell
 
 
+def no_peer(e: dict) -> str:
+    """The peer cell of a recipe whose peer has no run."""
+    return "not run yet" if e["peer_kind"] == "keras" else e["peer_kind"]
+
+
 def beyond_table_rst(doc: dict, recipes) -> str:
     """The table of ``docs/beyond.rst`` (reStructuredText): per recipe, its
     target, and the median test accuracy and fit seconds of sk_lenet and of
@@ -275,7 +280,7 @@ def beyond_table_rst(doc: dict, recipes) -> str:
             met = "yes" if e["met"] and all(e["met"].values()) else "no"
             if not e["met"]:
                 met = "--"
-            peer = _measured(e["peer"], e) if e["peer_runs"] else e["peer_kind"]
+            peer = _measured(e["peer"], e) if e["peer_runs"] else no_peer(e)
             seeds = str(len(e["sk_lenet_runs"]))
             if not e.get("complete", True):
                 seeds += " (run incomplete)"
