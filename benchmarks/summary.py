@@ -11,6 +11,10 @@ Two tables come from here and nowhere else:
   machine (``fit_ratio_rows``, ``benchmarks_summary_rst``; the documentation
   build renders it).
 
+And from ``benchmarks/results/beyond.json`` (``bench_beyond.py``): the table of
+``docs/beyond.rst``, each recipe's median test accuracy and fit time against
+the same recipe in plain Keras (``beyond_rows``, ``beyond_table_rst``).
+
 ``tests/test_readme.py`` checks that the README shows what this module reads.
 Run it to print both tables after adding results::
 
@@ -205,6 +209,90 @@ def benchmarks_summary_rst(docs: list[dict]) -> str:
     for row in [header, *body]:
         lines.append(f"   * - {row[0]}")
         lines += [f"     - {cell}" for cell in row[1:]]
+    return "\n".join(lines)
+
+
+def load_beyond(results: Path = RESULTS) -> dict:
+    """``beyond.json`` (``{"results": {}}`` before its first run)."""
+    path = results / "beyond.json"
+    return json.loads(path.read_text()) if path.exists() else {"results": {}}
+
+
+def beyond_rows(doc: dict, recipes) -> list[dict]:
+    """Per recipe of ``recipes`` (name -> Recipe), in their order: its
+    float32 full-data entry of ``beyond.json``, or None where it has none."""
+    return [
+        {"recipe": name, "spec": spec, "entry": doc["results"].get(f"full/{name}")}
+        for name, spec in recipes.items()
+    ]
+
+
+def _target(targets: dict) -> str:
+    parts = []
+    if "accuracy" in targets:
+        parts.append(f"≥ {_pct(targets['accuracy'])}")
+    if "time_to" in targets:
+        parts.append(f"{_pct(targets['time_to'])} within {targets['fit_s']} s")
+    elif "fit_s" in targets:
+        parts.append(f"in ≤ {targets['fit_s']} s")
+    return ", ".join(parts)
+
+
+def _measured(side: dict, e: dict) -> str:
+    if side.get("accuracy") is None:
+        return "--"
+    cell = f"{_pct(side['accuracy'])} in {side['fit_s']:.0f} s"
+    if "time_to_reached" in side:
+        t = side["time_to_s"]
+        reach = "not reached" if t is None else f"{t:.1f} s"
+        cell += f"; {_pct(e['time_to'])}: {reach} ({side['time_to_reached']})"
+    return cell
+
+
+def no_peer(e: dict) -> str:
+    """The peer cell of a recipe whose peer has no run."""
+    return "not run yet" if e["peer_kind"] == "keras" else e["peer_kind"]
+
+
+def beyond_table_rst(doc: dict, recipes) -> str:
+    """The table of ``docs/beyond.rst`` (reStructuredText): per recipe, its
+    target, and the median test accuracy and fit seconds of sk_lenet and of
+    the plain-Keras peer."""
+    lines = [
+        ".. list-table:: The recipes on this 2-core machine (medians over the "
+        "seeds; full training set, float32)",
+        "   :header-rows: 1",
+        "",
+        "   * - recipe",
+        "     - target",
+        "     - sk_lenet: test accuracy, fit",
+        "     - plain Keras, the same recipe",
+        "     - target met",
+        "     - seeds",
+    ]
+    for row in beyond_rows(doc, recipes):
+        e = row["entry"]
+        spec = row["spec"]
+        cells = [f"``{row['recipe']}``: {spec.summary} (``{spec.estimator}``)"]
+        if e is None:
+            cells += ["--", "not benchmarked yet", "--", "--", "0"]
+        else:
+            met = "yes" if e["met"] and all(e["met"].values()) else "no"
+            if not e["met"]:
+                met = "--"
+            peer = _measured(e["peer"], e) if e["peer_runs"] else no_peer(e)
+            seeds = str(len(e["sk_lenet_runs"]))
+            if not e.get("complete", True):
+                seeds += " (run incomplete)"
+            cells += [
+                _target(e["targets"]),
+                _measured(e["sk_lenet"], e),
+                peer,
+                met,
+                seeds,
+            ]
+        lines.append(f"   * - {cells[0]}")
+        lines += [f"     - {cell}" for cell in cells[1:]]
     return "\n".join(lines)
 
 

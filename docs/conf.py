@@ -63,12 +63,33 @@ myst_heading_anchors = 2
 
 
 SUMMARY_MARKER = ".. benchmark-summary-table::"
+BEYOND_MARKER = ".. beyond-table::"
+
+
+def _beyond_table(source):
+    """Fill beyond.rst: the recipes' results table that benchmarks/summary.py
+    reads from benchmarks/results/beyond.json."""
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    try:
+        import summary
+    finally:
+        sys.path.pop(0)
+    from sk_lenet.recipes import RECIPES
+
+    if BEYOND_MARKER not in source[0]:
+        raise ValueError(f"docs/beyond.rst lacks the line {BEYOND_MARKER!r}")
+    table = summary.beyond_table_rst(summary.load_beyond(), RECIPES)
+    source[0] = source[0].replace(BEYOND_MARKER, table)
 
 
 def _add_benchmark_results(app, docname, source):
     """Fill benchmarks.rst: the summary table that benchmarks/summary.py reads
     from benchmarks/results/tutorials*.json, then every
-    benchmarks/results/*.md table, the machines' in the summary's order."""
+    benchmarks/results/*.md table, the machines' in the summary's order; and
+    beyond.rst's table."""
+    if docname == "beyond":
+        _beyond_table(source)
+        return
     if docname != "benchmarks":
         return
     sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
@@ -100,7 +121,7 @@ def _add_benchmark_results(app, docname, source):
 
 def _always_reread_benchmarks(app, env, added, changed, removed):
     # new result files must show up in incremental builds too
-    return ["benchmarks"]
+    return ["benchmarks", "beyond"]
 
 
 def setup(app):

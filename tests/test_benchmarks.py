@@ -260,6 +260,8 @@ HARNESS = [
         "_airbench_peer.py",
         "_machine.py",
         "summary.py",
+        "bench_beyond.py",
+        "_beyond_peers.py",
     )
 ]
 PROBES = {p.stem for p in (BENCH.parent / "probes").glob("*.py")}
@@ -440,3 +442,123 @@ def test_airbench_peer_builds_the_estimators_network(monkeypatch):
         strict=True,
     ):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+# ----------------------------------------------------------------------
+# bench_beyond.py: the recipes against the same recipes in plain Keras
+# ----------------------------------------------------------------------
+BEYOND = BENCH.parent / "bench_beyond.py"
+
+
+def _beyond(*args, returncode=0):
+    """``bench_beyond.py --quick --digits *args`` in a subprocess."""
+    proc = subprocess.run(
+        [sys.executable, str(BEYOND), "--quick", "--digits", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == returncode, proc.stdout[-2000:] + proc.stderr[-4000:]
+    return proc
+
+
+def test_beyond_quick_run_trains_both_sides_and_records_them(tmp_path):
+    out = tmp_path / "beyond.json"
+    _beyond("--recipes", "mnist-fast", "--seeds", "0", "--out", str(out))
+    doc = json.loads(out.read_text())
+    assert list(doc["results"]) == ["quick/mnist-fast"]
+    assert "no checkpoint" in doc["no_test_set_choice"]
+    assert "bfloat16" in doc["bfloat16"]
+    e = doc["results"]["quick/mnist-fast"]
+    assert e["complete"] and e["peer_kind"] == "keras"
+    assert e["estimator"] == "LeNet5Classifier" and e["epochs"] == 1
+    assert e["n_test"] == 450  # the digits' test split
+    for side in ("sk_lenet", "peer"):
+        (run,) = e[f"{side}_runs"]
+        assert run["seed"] == 0 and 0.0 < run["fit_s"] < 120, side
+        # One epoch of Adam on the digits: well above chance (0.1).
+        assert run["accuracy"] > 0.3, (side, run["accuracy"])
+        assert e[side]["accuracy"] == run["accuracy"]
+        # The per-epoch scorer of the time-to clock sees what predict sees.
+        (epoch,) = run["curve"]
+        assert epoch["epoch"] == 1 and 0 < epoch["fit_s"] <= run["fit_s"] + 0.01
+        assert abs(epoch["test_acc"] - run["accuracy"]) <= 2 / 450, side
+        assert run["matmul_gflops_before"] > 0 and len(run["load_after"]) == 3
+    assert e["fit_ratio"] == e["sk_lenet"]["fit_s"] / e["peer"]["fit_s"]
+    assert e["targets"] == {"time_to": 0.99, "fit_s": 10}
+    assert e["met"] == {"time_to": False}  # 1 epoch of 1347 digits: not 99%
+    assert e["environment"]["versions"]["tensorflow"]
+    md = out.with_suffix(".md").read_text()
+    assert "| mnist-fast | LeNet5Classifier; digits" in md
+    assert "Nothing here is chosen on the test set" in md
+
+
+def test_beyond_refuses_emulated_bfloat16(monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    import bench_beyond
+
+    if bench_beyond.native_bfloat16():
+        pytest.skip("this CPU has native bfloat16: the option is allowed here")
+    proc = _beyond(
+        "--dtype-policy",
+        "mixed_bfloat16",
+        "--out",
+        str(tmp_path / "b.json"),
+        returncode=2,
+    )
+    assert "no native bfloat16" in proc.stderr
+    assert not (tmp_path / "b.json").exists()
+
+
+def test_beyond_verdicts_and_medians(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    import bench_beyond
+
+    def run(acc, fit_s, hit):
+        time_to = None if hit is None else {"epoch": 3, "fit_s": hit, "test_acc": 0.99}
+        return {"accuracy": acc, "fit_s": fit_s, "predict_s": 1.0, "time_to": time_to}
+
+    e = {
+        "targets": {"time_to": 0.99, "fit_s": 10},
+        "time_to": 0.99,
+        "sk_lenet_runs": [run(0.991, 9, 8.0), run(0.992, 10, 9.5), run(0.98, 11, None)],
+        "peer_runs": [run(0.99, 12, 11.0), run(0.98, 12, None), run(0.98, 13, None)],
+    }
+    e = bench_beyond.summarise(e)
+    assert e["sk_lenet"]["accuracy"] == 0.991
+    # A seed that never got there counts as slower than every seed that did.
+    assert e["sk_lenet"]["time_to_s"] == 9.5
+    assert e["sk_lenet"]["time_to_reached"] == "2 of 3"
+    assert e["peer"]["time_to_s"] is None  # two of three missed
+    assert e["met"] == {"time_to": True}
+    assert e["fit_ratio"] == 10 / 12
+    e["targets"] = {"accuracy": 0.995, "fit_s": 300}
+    assert bench_beyond.summarise(e)["met"] == {"accuracy": False, "fit_s": True}
+
+
+def test_beyond_table_lists_every_recipe_with_its_measured_medians(monkeypatch):
+    summary = _summary(monkeypatch)
+    from sk_lenet.recipes import RECIPES
+
+    side = {"accuracy": 0.9912, "fit_s": 12.34, "time_to_s": 9.5}
+    side["time_to_reached"] = "3 of 3"
+    entry = {
+        "targets": {"time_to": 0.99, "fit_s": 10},
+        "time_to": 0.99,
+        "met": {"time_to": True},
+        "sk_lenet": side,
+        "peer": {**side, "accuracy": 0.9899, "time_to_s": None},
+        "sk_lenet_runs": [{}] * 3,
+        "peer_runs": [{}] * 3,
+        "peer_kind": "keras",
+        "complete": True,
+    }
+    doc = {"results": {"full/mnist-fast": entry, "quick/mnist-best": entry}}
+    rst = summary.beyond_table_rst(doc, RECIPES)
+    assert rst.count("   * - ``") == len(RECIPES)
+    assert "99.12% in 12 s; 99.00%: 9.5 s (3 of 3)" in rst
+    assert "98.99% in 12 s; 99.00%: not reached (3 of 3)" in rst
+    # Quick rows are smoke tests: never shown as a recipe's result.
+    assert rst.count("not benchmarked yet") == len(RECIPES) - 1
