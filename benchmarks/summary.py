@@ -254,6 +254,31 @@ def no_peer(e: dict) -> str:
     return "not run yet" if e["peer_kind"] == "keras" else e["peer_kind"]
 
 
+def _beyond_cells(row: dict) -> list[str]:
+    """Target, sk_lenet, peer, target met, seeds of one :func:`beyond_rows`
+    row."""
+    e = row["entry"]
+    if e is None:
+        return ["--", "not benchmarked yet", "--", "--", "0"]
+    met = "yes" if e["met"] and all(e["met"].values()) else "no"
+    if not e["met"]:
+        met = "--"
+    peer = _measured(e["peer"], e) if e["peer_runs"] else no_peer(e)
+    seeds = str(len(e["sk_lenet_runs"]))
+    if not e.get("complete", True):
+        seeds += " (run incomplete)"
+    return [_target(e["targets"]), _measured(e["sk_lenet"], e), peer, met, seeds]
+
+
+BEYOND_HEADER = [
+    "target",
+    "sk_lenet: test accuracy, fit",
+    "plain Keras, the same recipe",
+    "target met",
+    "seeds",
+]
+
+
 def beyond_table_rst(doc: dict, recipes) -> str:
     """The table of ``docs/beyond.rst`` (reStructuredText): per recipe, its
     target, and the median test accuracy and fit seconds of sk_lenet and of
@@ -264,41 +289,36 @@ def beyond_table_rst(doc: dict, recipes) -> str:
         "   :header-rows: 1",
         "",
         "   * - recipe",
-        "     - target",
-        "     - sk_lenet: test accuracy, fit",
-        "     - plain Keras, the same recipe",
-        "     - target met",
-        "     - seeds",
+        *(f"     - {cell}" for cell in BEYOND_HEADER),
     ]
     for row in beyond_rows(doc, recipes):
-        e = row["entry"]
         spec = row["spec"]
-        cells = [f"``{row['recipe']}``: {spec.summary} (``{spec.estimator}``)"]
-        if e is None:
-            cells += ["--", "not benchmarked yet", "--", "--", "0"]
-        else:
-            met = "yes" if e["met"] and all(e["met"].values()) else "no"
-            if not e["met"]:
-                met = "--"
-            peer = _measured(e["peer"], e) if e["peer_runs"] else no_peer(e)
-            seeds = str(len(e["sk_lenet_runs"]))
-            if not e.get("complete", True):
-                seeds += " (run incomplete)"
-            cells += [
-                _target(e["targets"]),
-                _measured(e["sk_lenet"], e),
-                peer,
-                met,
-                seeds,
-            ]
-        lines.append(f"   * - {cells[0]}")
-        lines += [f"     - {cell}" for cell in cells[1:]]
+        lines.append(
+            f"   * - ``{row['recipe']}``: {spec.summary} (``{spec.estimator}``)"
+        )
+        lines += [f"     - {cell}" for cell in _beyond_cells(row)]
+    return "\n".join(lines)
+
+
+def readme_beyond_table(doc: dict, recipes) -> str:
+    """The README's table of the recipes (Markdown), the same cells."""
+    lines = [
+        "| recipe | estimator | " + " | ".join(BEYOND_HEADER) + " |",
+        "|---|---|---|---|---|---|---:|",
+    ]
+    for row in beyond_rows(doc, recipes):
+        cells = [f"`{row['recipe']}`", f"`{row['spec'].estimator}`"]
+        cells += _beyond_cells(row)
+        lines.append("| " + " | ".join(cells).replace("``", "`") + " |")
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
     docs = load()
     print(readme_model_table(docs), end="\n\n")
+    from sk_lenet.recipes import RECIPES
+
+    print(readme_beyond_table(load_beyond(), RECIPES), end="\n\n")
     print(benchmarks_summary_rst(docs))
     low, high = fit_ratio_range(docs)
     print(f"\nfit ratios {low:.2f}x to {high:.2f}x")

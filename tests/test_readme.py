@@ -48,6 +48,14 @@ def test_model_table_is_what_the_committed_results_give(monkeypatch):
     assert summary.readme_model_table(docs) in README.read_text()
 
 
+def test_recipe_table_is_what_the_committed_results_give(monkeypatch):
+    summary, _ = _summary(monkeypatch)
+    from sk_lenet.recipes import RECIPES
+
+    table = summary.readme_beyond_table(summary.load_beyond(), RECIPES)
+    assert table in README.read_text()
+
+
 def test_speed_lines_quote_the_benchmarks_range_and_link_the_page(monkeypatch):
     summary, docs = _summary(monkeypatch)
     text = README.read_text()
