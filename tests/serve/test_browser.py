@@ -71,11 +71,13 @@ def _stroke(tab, points):
 
 
 def _drawn(tab, strokes, expected):
+    # Each stroke's answer before the next stroke, as a person draws: the
+    # page shows only the newest request's answer, so a stroke ended while
+    # the previous one is still being answered supersedes it.
     before = tab.evaluate("window.predictions")
-    for points in strokes:
+    for i, points in enumerate(strokes, start=1):
         _stroke(tab, points)
-    n = before + len(strokes)
-    tab.wait_for_function(f"window.predictions >= {n}", timeout=30_000)
+        tab.wait_for_function(f"window.predictions >= {before + i}", timeout=30_000)
     assert tab.inner_text("#error") == ""
     assert tab.inner_text("#answer") == expected
     percents = [float(t.rstrip("%")) for t in tab.locator(".pct").all_inner_texts()]
