@@ -53,6 +53,7 @@ sys.path.insert(0, str(HERE))
 
 from _machine import BF16_FLAGS, DTYPE_POLICIES, cpu_fields  # noqa: E402
 from bench_tutorials import (  # noqa: E402
+    MODE_HEADINGS,
     QUICK_TEST,
     QUICK_TRAIN,
     _cpu_ticks,
@@ -506,14 +507,7 @@ def render_markdown(doc, source="beyond.json"):
         "",
     ]
     results = list(doc["results"].values())
-    for mode, heading in (
-        ("full", "Full data"),
-        (
-            "quick",
-            "Quick mode (smoke test of the harness, 1 epoch, subsample: "
-            "NOT a benchmark)",
-        ),
-    ):
+    for mode, heading in MODE_HEADINGS.items():
         rows = [e for e in results if e["mode"] == mode]
         if not rows:
             continue

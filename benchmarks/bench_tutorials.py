@@ -125,6 +125,14 @@ NOTES = {
 QUICK_TRAIN, QUICK_TEST = 2000, 1000
 
 
+#: The results files' sections, by run mode.
+MODE_HEADINGS = {
+    "full": "Full data",
+    "quick": "Quick mode (smoke test of the harness, 1 epoch, subsample: "
+    "NOT a benchmark)",
+}
+
+
 def make_estimator(setup, epochs, seed):
     import sk_lenet
 
@@ -831,14 +839,7 @@ def render_markdown(doc, source="tutorials.json"):
         "",
     ]
     results = doc["results"].values()
-    for mode, heading in (
-        ("full", "Full data"),
-        (
-            "quick",
-            "Quick mode (smoke test of the harness, 1 epoch, subsample: "
-            "NOT a benchmark)",
-        ),
-    ):
+    for mode, heading in MODE_HEADINGS.items():
         rows = [e for e in results if e["mode"] == mode]
         if not rows:
             continue
