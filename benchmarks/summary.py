@@ -251,7 +251,7 @@ def _measured(side: dict, e: dict) -> str:
 
 def no_peer(e: dict) -> str:
     """The peer cell of a recipe whose peer has no run."""
-    return "not run yet" if e["peer_kind"] == "keras" else e["peer_kind"]
+    return "not run yet"
 
 
 def _beyond_cells(row: dict) -> list[str]:
