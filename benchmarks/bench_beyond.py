@@ -67,7 +67,7 @@ from bench_tutorials import (  # noqa: E402
     environment,
     real_data_available,
 )
-from summary import no_peer  # noqa: E402
+from summary import NO_PEER  # noqa: E402
 
 # recipe -> what it must show (issue 27): final test accuracy, fit seconds,
 # and the accuracy whose first crossing is timed per epoch ("time_to").
@@ -524,7 +524,7 @@ def render_markdown(doc, source="beyond.json"):
             sk, peer = e["sk_lenet"], e["peer"]
             policy = "" if e["dtype_policy"] == "float32" else f" ({e['dtype_policy']})"
             ratio = "-" if e["fit_ratio"] is None else f"**{e['fit_ratio']:.2f}**"
-            peer_acc = _pct(peer["accuracy"]) if e["peer_runs"] else no_peer(e)
+            peer_acc = _pct(peer["accuracy"]) if e["peer_runs"] else NO_PEER
             loads = [r["load_after"][0] for r in e["sk_lenet_runs"] + e["peer_runs"]]
             gf = (
                 f"{_s(sk['matmul_gflops_before'])} / {_s(peer['matmul_gflops_before'])}"

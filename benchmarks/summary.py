@@ -249,9 +249,8 @@ def _measured(side: dict, e: dict) -> str:
     return cell
 
 
-def no_peer(e: dict) -> str:
-    """The peer cell of a recipe whose peer has no run."""
-    return "not run yet"
+#: The peer cell of a recipe whose peer has no run.
+NO_PEER = "not run yet"
 
 
 def _beyond_cells(row: dict) -> list[str]:
@@ -263,7 +262,7 @@ def _beyond_cells(row: dict) -> list[str]:
     met = "yes" if e["met"] and all(e["met"].values()) else "no"
     if not e["met"]:
         met = "--"
-    peer = _measured(e["peer"], e) if e["peer_runs"] else no_peer(e)
+    peer = _measured(e["peer"], e) if e["peer_runs"] else NO_PEER
     seeds = str(len(e["sk_lenet_runs"]))
     if not e.get("complete", True):
         seeds += " (run incomplete)"
