@@ -143,14 +143,17 @@ def _spread(values: np.ndarray) -> float:
 def _background(grey: np.ndarray) -> np.ndarray:
     """The paper's level everywhere (the ink is brighter than the paper).
 
-    Uniform (the border's median) for a small image; else a quadratic
+    Uniform (the border's median) for a small image or one whose border is a
+    single exact level (a canvas drawing); else a quadratic
     surface in x and y, the shading of a photo, fitted on a reduced copy to
     the pixels that are paper: starting from the border's level, each pass
     keeps the pixels within 3 noise deviations (the border's) above the last
     fit.  The surface stays within the levels the border shows."""
     border = _border(grey)
     paper = float(np.median(border))
-    if min(grey.shape) < _UNIFORM_BELOW:
+    if min(grey.shape) < _UNIFORM_BELOW or np.ptp(border) == 0:
+        # small, or a border of one exact level (a drawing, a digital image:
+        # no photo's shading or noise)
         return np.full_like(grey, paper)
     h, w = grey.shape
     scale = _FIT_SIDE / max(h, w)

@@ -4,7 +4,8 @@ flip test-time augmentation (``tta``).
 ``keras.Model.predict`` builds a data pipeline and traces a function on every
 call (~0.2 s), which dominates predicting a few images.  Here the network is
 called on chunks directly: eagerly for small calls, through a traced graph,
-kept per network, for large ones.
+kept per network, for large ones, and for every call inside
+:func:`traced_inference` (a server answering one image at a time).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sk_lenet._tf  # noqa: F401  (first: TensorFlow starts quietly)
 
 # isort: split
 
+import contextlib
+import contextvars
 import weakref
 
 import keras
@@ -28,6 +31,7 @@ __all__ = [
     "forward_pass",
     "predict",
     "predict_chunks",
+    "traced_inference",
 ]
 
 PREDICT_CHUNK = 2048  # images per forward pass
@@ -41,12 +45,32 @@ TRACE_MIN_IMAGES = 2048
 # as the network is.
 TRACED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
+_ALWAYS_TRACED = contextvars.ContextVar("sk_lenet_always_traced", default=False)
+
+
+@contextlib.contextmanager
+def traced_inference():
+    """Within this block, every predict call runs through the traced graph.
+
+    For a caller that predicts a few images again and again (the
+    draw-a-digit server): a Keras eager call of a LeNet costs ~12 ms, the
+    traced graph ~2 ms, after one ~0.08 s trace per network and input
+    shape.  Inside the block the choice still depends on nothing but the
+    block, so the same image always gets the same probabilities there.
+    """
+    token = _ALWAYS_TRACED.set(True)
+    try:
+        yield
+    finally:
+        _ALWAYS_TRACED.reset(token)
+
 
 def forward_pass(model: keras.Model, X: np.ndarray):
     """The fastest inference call of ``model`` for a batch like ``X``.
 
-    Eager below ``TRACE_MIN_IMAGES`` images, else a traced graph, one per
-    network, input dtype and image shape.  The choice depends on the call
+    Eager below ``TRACE_MIN_IMAGES`` images (outside
+    :func:`traced_inference`), else a traced graph, one per network, input
+    dtype and image shape.  The choice depends on the call
     alone, so the same images always get the same probabilities, whatever was
     predicted before.  Fitted networks are rebuilt (fit, unpickling,
     load_model) rather than changed in place, so the cache needs no
@@ -65,7 +89,7 @@ def forward_pass(model: keras.Model, X: np.ndarray):
     callable
         Takes a chunk of ``X``, returns the network's output tensor.
     """
-    if len(X) < TRACE_MIN_IMAGES:
+    if len(X) < TRACE_MIN_IMAGES and not _ALWAYS_TRACED.get():
         return lambda chunk: model(chunk, training=False)
     traced = TRACED.setdefault(model, {})
     key = (X.dtype.str, X.shape[1:])

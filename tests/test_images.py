@@ -175,6 +175,22 @@ def test_digits_from_dark_on_white_files(digits, tmp_path):
 # ---------------------------------------------------------------------------
 
 
+def test_a_drawing_keeps_its_paper_level_everywhere():
+    # A border of one exact level (a canvas drawing) is a uniform paper: no
+    # shading surface is fitted, and the stroke comes out as it does from a
+    # small image of the same drawing (which is always uniform).
+    from sk_lenet._images import _background
+
+    grey = page((280, 280), 255, 0, np.s_[40:240, 130:150])
+    np.testing.assert_array_equal(_background(255 - grey), np.zeros_like(grey))
+    big = prepare_digit(grey, (28, 28, 1))[..., 0]
+    small = prepare_digit(page((40, 40), 255, 0, np.s_[6:34, 19:21]), (28, 28, 1))[
+        ..., 0
+    ]
+    assert centre_of_mass(big) == pytest.approx(centre_of_mass(small), abs=0.5)
+    assert big.max() == 255
+
+
 @pytest.mark.parametrize("ink", [0, 255], ids=["black ink", "white ink"])
 def test_transparent_background_is_paper(ink):
     rgba = np.zeros((100, 100, 4), dtype=np.uint8)  # a canvas, clear

@@ -35,6 +35,20 @@ def test_large_predictions_run_through_a_traced_graph(digits):
     assert network() is None
 
 
+def test_traced_inference_traces_small_calls_too(digits):
+    X_train, X_test, y_train, _ = digits
+    clf = fast(LeNet5Classifier).fit(X_train[:300], y_train[:300])
+    eager = clf.predict_proba(X_test[:1])
+    assert clf.model_ not in _inference.TRACED
+    with _inference.traced_inference():
+        traced = clf.predict_proba(X_test[:1])
+        assert _inference.TRACED[clf.model_]  # one image, yet the graph
+        assert np.array_equal(clf.predict_proba(X_test[:1]), traced)
+    np.testing.assert_allclose(traced, eager, rtol=0, atol=1e-6)
+    # outside the block: eager again, the same numbers as before
+    assert np.array_equal(clf.predict_proba(X_test[:1]), eager)
+
+
 def test_tta_averages_each_image_with_its_mirror():
     rng = np.random.default_rng(0)
     X = rng.integers(0, 256, size=(40, 8, 8, 3)).astype(np.uint8)

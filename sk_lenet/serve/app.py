@@ -164,6 +164,7 @@ def create_app(
     from starlette.routing import Route
 
     from sk_lenet._images import ImageFileError, read_image_bytes
+    from sk_lenet._inference import traced_inference
     from sk_lenet.cli.data import images_to_rows
 
     info = _describe(model)
@@ -199,7 +200,7 @@ def create_app(
         except ImageFileError as exc:  # a truncated or damaged file
             raise _BadRequest(415, str(exc)) from None
         X = images_to_rows(model, image[np.newaxis])
-        with lock:
+        with lock, traced_inference():  # one image at a time: the graph
             proba = np.asarray(model.predict_proba(X), dtype=float).reshape(-1)
         order = np.argsort(-proba)
         return {
@@ -239,8 +240,9 @@ def create_app(
     async def about(request):
         return JSONResponse(info)
 
-    # the first forward pass builds Keras' functions: not in a user's request
-    classify(_blank_png())
+    # the first request traces the network's graph and imports what the
+    # preparation needs: done here, not in a user's request
+    classify(_stroke_png())
     app = Starlette(
         routes=[
             Route("/", index, methods=["GET"]),
@@ -259,11 +261,14 @@ def _too_large(limit: int) -> str:
     )
 
 
-def _blank_png() -> bytes:
-    from PIL import Image
+def _stroke_png() -> bytes:
+    """A drawing of one stroke, as the page sends it (black on white RGBA)."""
+    from PIL import Image, ImageDraw
 
+    img = Image.new("RGBA", (280, 280), "white")
+    ImageDraw.Draw(img).line([(140, 40), (140, 240)], fill="black", width=18)
     buf = io.BytesIO()
-    Image.new("L", (28, 28)).save(buf, format="PNG")
+    img.save(buf, format="PNG")
     return buf.getvalue()
 
 
