@@ -4,13 +4,15 @@ recipe written against the public Keras 3 API only, with no sk_lenet import.
 airbench94's network (Keller Jordan 2024, KellerJordan/cifar10-airbench) as
 ``AirbenchClassifier`` builds it: a frozen 2x2 patch-whitening convolution
 whose weights are computed in NumPy from the training images, three
-conv-pool-BN-GELU blocks, global max pooling, a 1/9 scale and a softmax
-layer.  The recipe as the estimator's defaults: Nesterov SGD (momentum
-0.85, learning rate 1.5 on the batch's mean loss, decoupled weight decay
-0.009), batch 1024, airbench94's triangular learning rate, label smoothing
-0.2, random flips and 2-pixel shifts, and the mean of the image's and its
-mirror image's probabilities at test time.  Pixels are divided by 255 in
-NumPy; ``model.fit`` trains.
+conv-pool-BN-GELU blocks (batch norms without scale, their biases learning
+64 times faster through an ``x + 8 b`` layer; 3x3 convolutions starting as
+the identity on their first input channels), global max pooling, a 1/9
+scale and a softmax layer.  The recipe as the estimator's defaults: Nesterov
+SGD (momentum 0.85, learning rate 1.5 on the batch's mean loss, decoupled
+weight decay 0.009), batch 1024, airbench94's triangular learning rate,
+label smoothing 0.2, random flips and 2-pixel shifts, and the mean of the
+image's and its mirror image's probabilities at test time.  Pixels are
+divided by 255 in NumPy; ``model.fit`` trains.
 
 ``train(X_train, y_train, X_test, y_test, *, epochs, seed, ...)`` returns
 ``dict(model=..., fit_s=..., accuracy=..., history=...)``: ``fit_s`` is the
@@ -70,6 +72,29 @@ def whitening_weights(images: np.ndarray, size: int = 2):
     return kernel, (-mean @ filters).astype("float32")
 
 
+class FastBias(layers.Layer):
+    """``x + 8 b``: a bias learning 64 times faster, its decay unchanged."""
+
+    def build(self, input_shape):
+        self.b = self.add_weight(shape=(input_shape[-1],), initializer="zeros")
+
+    def call(self, x):
+        return x + keras.ops.cast(8.0 * self.b, x.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+def identity_start(shape, dtype=None):
+    """Glorot-uniform, but the first ``min(in, out)`` filters are the
+    identity on their own input channel."""
+    kernel = np.array(keras.initializers.GlorotUniform()(shape, "float32"))
+    n = min(shape[2], shape[3])
+    kernel[..., :n] = 0
+    kernel[shape[0] // 2, shape[1] // 2, np.arange(n), np.arange(n)] = 1
+    return keras.ops.convert_to_tensor(kernel, dtype=dtype)
+
+
 class Triangular(keras.optimizers.schedules.LearningRateSchedule):
     """airbench94's schedule: 0.2 -> 1 of the peak over 23% of the steps,
     then linearly down to 0.07 of it."""
@@ -95,12 +120,22 @@ def build(shape, n_classes, widths, depth, whitening, dtype_policy):
 
     def bn_gelu():
         return [
-            layers.BatchNormalization(momentum=0.6, epsilon=1e-5, scale=False, **p),
+            layers.BatchNormalization(
+                momentum=0.6, epsilon=1e-5, scale=False, center=False, **p
+            ),
+            FastBias(**p),
             layers.Activation("gelu", **p),
         ]
 
     def conv(width):
-        return layers.Conv2D(width, 3, padding="same", use_bias=False, **p)
+        return layers.Conv2D(
+            width,
+            3,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=identity_start,
+            **p,
+        )
 
     whiten = layers.Conv2D(whitening[0].shape[-1], 2, trainable=False, **p)
     body = [whiten, layers.Activation("gelu", **p)]

@@ -118,6 +118,7 @@ def load_data(name, args):
     import numpy as np
 
     from sk_lenet.datasets import load_train_test
+    from sk_lenet.preprocessing import rows_to_images
     from sk_lenet.recipes import RECIPES
 
     dataset = RECIPES[name].dataset
@@ -130,9 +131,10 @@ def load_data(name, args):
         d = load_train_test(
             dataset, data_home=args.data_home, download_if_missing=False
         )
-        shape = (-1, *d.image_shape)
-        Xtr, ytr = d.X_train.reshape(shape), d.y_train
-        Xte, yte = d.X_test.reshape(shape), d.y_test
+        # OpenML's CIFAR_10 rows are channel-planar: reshaped by their layout
+        Xtr = rows_to_images(d.X_train, d.image_shape, d.data_format)
+        Xte = rows_to_images(d.X_test, d.image_shape, d.data_format)
+        ytr, yte = d.y_train, d.y_test
         source = f"{dataset} ({d.split})" if isinstance(d.split, str) else dataset
     if args.quick:
         rng = np.random.default_rng(0)

@@ -427,7 +427,10 @@ def test_airbench_peer_builds_the_estimators_network(monkeypatch):
         for layer in clf.model_.layers[1:]
         if layer.name != "pixel_scale"
     ]
-    assert [type(layer).__name__ for layer in run["model"].layers] == kinds
+    assert [
+        type(layer).__name__.replace("FastBias", "ScaledBias")
+        for layer in run["model"].layers
+    ] == kinds
 
     def count(weights):
         return sum(int(np.prod(w.shape)) for w in weights)
@@ -493,6 +496,38 @@ def test_beyond_quick_run_trains_both_sides_and_records_them(tmp_path):
     md = out.with_suffix(".md").read_text()
     assert "| mnist-fast | LeNet5Classifier; digits" in md
     assert "Nothing here is chosen on the test set" in md
+
+
+def test_beyond_reads_channel_planar_rows_as_images(monkeypatch):
+    """OpenML's CIFAR_10 rows are channel-planar: reshaping them as
+    channels-last rows scrambles every image (a CIFAR-10 network trained on
+    those reached 79%)."""
+    import argparse
+
+    import numpy as np
+    from sklearn.utils import Bunch
+
+    import sk_lenet.datasets
+
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    import bench_beyond
+
+    images = np.random.default_rng(0).integers(0, 256, (6, 32, 32, 3), np.uint8)
+    planar = images.transpose(0, 3, 1, 2).reshape(6, -1)
+
+    def fake(name, **kwargs):
+        assert name == "cifar10"
+        return Bunch(
+            X_train=planar[:4], y_train=np.arange(4), X_test=planar[4:],
+            y_test=np.arange(2), image_shape=(32, 32, 3),
+            data_format="channels_first", split="canonical",
+        )  # fmt: skip
+
+    monkeypatch.setattr(sk_lenet.datasets, "load_train_test", fake)
+    args = argparse.Namespace(digits=False, quick=False, data_home=None)
+    Xtr, _, Xte, _, _ = bench_beyond.load_data("cifar10-airbench", args)
+    np.testing.assert_array_equal(Xtr, images[:4])
+    np.testing.assert_array_equal(Xte, images[4:])
 
 
 def test_beyond_refuses_emulated_bfloat16(monkeypatch, tmp_path):

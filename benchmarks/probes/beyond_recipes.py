@@ -41,6 +41,7 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # sk_lenet before Keras, as a user imports it (it turns oneDNN on).
     from sk_lenet.datasets import load_train_test
+    from sk_lenet.preprocessing import rows_to_images
     from sk_lenet.recipes import RECIPES, make_recipe
 
     import keras  # isort: skip
@@ -48,7 +49,9 @@ def main(argv=None):
 
     dataset = RECIPES[args.recipe].dataset
     data = load_train_test(dataset, download_if_missing=False)
-    X, y = data.X_train, data.y_train
+    # images, not rows: OpenML's CIFAR_10 rows are channel-planar
+    X = rows_to_images(data.X_train, data.image_shape, data.data_format)
+    y = data.y_train
     X_fit, y_fit, X_val, y_val = X[:-N_VAL], y[:-N_VAL], X[-N_VAL:], y[-N_VAL:]
     for text in args.candidates:
         overrides = json.loads(text)
@@ -65,11 +68,10 @@ def main(argv=None):
             def on_epoch_end(self, epoch, logs=None):
                 t = time.perf_counter()
                 # The network takes uint8 images (its scaling is inside it).
-                shape = (-1, *self.model.input_shape[1:])
                 probs = np.concatenate(
                     [
                         keras.ops.convert_to_numpy(
-                            self.model(X_val[i : i + 2048].reshape(shape))
+                            self.model(X_val[i : i + 2048], training=False)
                         )
                         for i in range(0, len(X_val), 2048)
                     ]

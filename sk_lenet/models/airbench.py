@@ -13,15 +13,20 @@ flip test-time augmentation, 10 epochs: 94% on CIFAR-10 in airbench94.
 The whitening filters are the eigenvectors of the training images' 2x2
 patch covariance (both signs: 2 x 12 for colour), set from the data when
 the network is built and never trained; their bias centres the patches.
-airbench94 also trains that bias for 3 epochs, raises the batch-norm
-biases' learning rate 64-fold, averages the weights (Lookahead) and adds
-shifted copies to its test-time augmentation; this network does not.
+As in airbench94, the batch norms have no scale and a bias that learns
+``bias_scaler`` (64) times faster than the other weights, and each 3x3
+convolution starts as the identity on its first input channels (dirac).
+airbench94 also trains the whitening bias for 3 epochs, averages the
+weights (Lookahead) and adds shifted copies to its test-time augmentation;
+this network does not.
 """
 
 from __future__ import annotations
 
 from numbers import Integral, Real
 
+import keras
+import numpy as np
 from keras import layers
 from sklearn.utils._param_validation import Interval
 
@@ -34,23 +39,79 @@ __all__ = ["AirbenchClassifier"]
 WHITEN = "whiten"  # the whitening convolution's layer name
 
 
-def _bn_gelu() -> list:
-    # airbench94's BatchNorm: running statistics with momentum 0.6, no scale.
+@keras.saving.register_keras_serializable(package="sk_lenet")
+class ScaledBias(layers.Layer):
+    """``x + scale * b``: a bias whose learning rate is ``scale**2`` times
+    the optimizer's, its (decoupled) weight decay unchanged.
+
+    airbench94's faster batch-norm biases, as a reparametrization: one
+    optimizer, one learning rate, for every weight."""
+
+    def __init__(self, scale: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = float(scale)
+
+    def build(self, input_shape):
+        self.bias = self.add_weight(
+            shape=(input_shape[-1],), initializer="zeros", name="bias"
+        )
+
+    def call(self, x):
+        return x + keras.ops.cast(self.scale * self.bias, x.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="sk_lenet")
+class Dirac(keras.initializers.Initializer):
+    """A convolution kernel whose first ``min(in, out)`` filters pass their
+    own input channel through unchanged (PyTorch's ``dirac_``), the others
+    Glorot-uniform: an identity start, a residual without the shortcut."""
+
+    def __init__(self, seed=None):
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        height, width, n_in, n_out = shape
+        n = min(n_in, n_out)
+        eye = np.zeros(shape, dtype="float32")
+        eye[height // 2, width // 2, np.arange(n), np.arange(n)] = 1
+        identity = np.zeros(shape, dtype=bool)
+        identity[..., :n] = True
+        glorot = keras.initializers.GlorotUniform(self.seed)(shape, dtype)
+        return keras.ops.where(identity, keras.ops.cast(eye, glorot.dtype), glorot)
+
+    def get_config(self) -> dict:
+        return {"seed": self.seed}
+
+
+def _bn_gelu(bias_scaler: float) -> list:
+    # airbench94's BatchNorm: running statistics with momentum 0.6, no
+    # scale, a fast bias.
     return [
-        layers.BatchNormalization(momentum=0.6, epsilon=1e-5, scale=False),
+        layers.BatchNormalization(
+            momentum=0.6, epsilon=1e-5, scale=False, center=False
+        ),
+        ScaledBias(bias_scaler**0.5),
         layers.Activation("gelu"),
     ]
 
 
-def _block(width: int, depth: int) -> list:
+def _block(width: int, depth: int, bias_scaler: float) -> list:
     """CONV 3x3 => MAXPOOL 2 => BN gelu, then ``depth - 1`` CONV 3x3 BN gelu."""
 
     def conv():
-        return layers.Conv2D(width, 3, padding="same", use_bias=False)
+        return layers.Conv2D(
+            width, 3, padding="same", use_bias=False, kernel_initializer=Dirac()
+        )
 
-    block = [conv(), layers.MaxPooling2D(2), *_bn_gelu()]
+    block = [conv(), layers.MaxPooling2D(2), *_bn_gelu(bias_scaler)]
     for _ in range(depth - 1):
-        block += [conv(), *_bn_gelu()]
+        block += [conv(), *_bn_gelu(bias_scaler)]
     return block
 
 
@@ -70,6 +131,9 @@ class AirbenchClassifier(ImageClassifierBase):
     weight_decay : float or None, default=0.009
         The optimizer's decoupled weight decay, per step and unit learning
         rate; None keeps the optimizer's own.
+    bias_scaler : float, default=64.0
+        The batch-norm biases learn this many times faster than the other
+        weights (their weight decay is the same); 1 for no difference.
     {shared_parameters}
 
     Attributes
@@ -92,6 +156,7 @@ class AirbenchClassifier(ImageClassifierBase):
         "widths": [IntTuples(3)],
         "depth": [Interval(Integral, 1, None, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left"), None],
+        "bias_scaler": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -99,6 +164,7 @@ class AirbenchClassifier(ImageClassifierBase):
         widths=(64, 256, 256),
         depth=2,
         weight_decay=0.009,
+        bias_scaler=64.0,
         *,
         optimizer="nesterov",
         learning_rate=1.5,
@@ -126,13 +192,18 @@ class AirbenchClassifier(ImageClassifierBase):
         self.widths = widths
         self.depth = depth
         self.weight_decay = weight_decay
+        self.bias_scaler = bias_scaler
 
     def _layers(self):
         whiten = 2 * 2 * 2 * self.image_shape_[-1]  # 2x2 patches, both signs
         return [
             layers.Conv2D(whiten, 2, trainable=False, name=WHITEN),
             layers.Activation("gelu"),
-            *[layer for width in self.widths for layer in _block(width, self.depth)],
+            *[
+                layer
+                for width in self.widths
+                for layer in _block(width, self.depth, self.bias_scaler)
+            ],
             layers.GlobalMaxPooling2D(),
             layers.Rescaling(1 / 9),  # airbench94's logit scale
         ]

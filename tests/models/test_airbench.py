@@ -38,8 +38,8 @@ def test_network_reads_like_its_diagram():
     model = AirbenchClassifier().initialize(X, y).model_
     kinds = [type(layer).__name__ for layer in model.layers]
     block = [
-        "Conv2D", "MaxPooling2D", "BatchNormalization", "Activation",
-        "Conv2D", "BatchNormalization", "Activation",
+        "Conv2D", "MaxPooling2D", "BatchNormalization", "ScaledBias", "Activation",
+        "Conv2D", "BatchNormalization", "ScaledBias", "Activation",
     ]  # fmt: skip
     assert kinds == [
         "InputLayer",
@@ -82,6 +82,43 @@ def test_defaults_are_the_airbench94_recipe():
     assert clf.label_smoothing == 0.2 and clf.tta
     assert (clf.augment, clf.lr_schedule) == ("airbench", "triangular")
     assert clf.model_.get_layer("augment_shift").height_factor == 2 / 32
+
+
+def test_convolutions_start_as_the_identity_on_their_inputs():
+    X, y = colour_images(4)
+    model = AirbenchClassifier(widths=(8, 16, 16)).initialize(X, y).model_
+    convs = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
+    for conv in convs[1:]:
+        kernel = keras.ops.convert_to_numpy(conv.kernel)
+        n_in, n_out = kernel.shape[2:]
+        n = min(n_in, n_out)
+        eye = np.zeros((3, 3, n_in, n))
+        eye[1, 1, np.arange(n), np.arange(n)] = 1
+        np.testing.assert_array_equal(kernel[..., :n], eye)
+        if n_out > n:  # the other filters: random
+            assert np.std(kernel[..., n:]) > 0
+
+
+def test_batch_norm_biases_learn_bias_scaler_times_faster():
+    from sk_lenet.models.airbench import ScaledBias
+
+    X, y = colour_images(4)
+    model = AirbenchClassifier(**SMALL, bias_scaler=16.0).initialize(X, y).model_
+    biases = [layer for layer in model.layers if isinstance(layer, ScaledBias)]
+    norms = [
+        layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"
+    ]
+    assert len(biases) == len(norms) == 6
+    assert all(not n.scale and not n.center for n in norms)
+    assert {b.scale for b in biases} == {4.0}  # sqrt(16): x + 4 b
+    # the output is x + 4 b: a step of lr * (4 g) on b moves it by 16 lr g
+    layer = ScaledBias(4.0)
+    x = keras.ops.zeros((2, 3))
+    layer.build(x.shape)
+    out = keras.ops.convert_to_numpy(layer(x))
+    np.testing.assert_array_equal(out, 0)
+    layer.bias.assign(np.ones(3, "float32"))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x)), 4)
 
 
 def test_whitening_decorrelates_the_training_patches():
@@ -184,6 +221,7 @@ def test_small_grey_images_train_or_say_why_not(small_digits):
         ("widths", (64, 0, 256)),
         ("depth", 0),
         ("weight_decay", -0.1),
+        ("bias_scaler", 0),
     ],
 )
 def test_rejects_bad_own_parameters(name, value):
