@@ -40,12 +40,25 @@ __all__ = [
     "batch_feed",
     "choose_execution",
     "feeding",
+    "steps_per_epoch",
 ]
 
 EAGER_MAX_STEPS = 8  # a new network's first fit of at most this many steps is eager
 # Where a network keeps its step loops, set past Keras' attribute tracking
 # (as Keras keeps ``train_function``): they go when the network goes.
 _RUNNERS = "_sk_lenet_batch_runners"
+
+
+def steps_per_epoch(n: int, batch_size: int, drop_partial: bool = False) -> int:
+    """Training steps of one epoch over ``n`` samples.
+
+    The last batch takes the rest, unless ``drop_partial``: then only whole
+    batches train (at least one), as airbench94's loader does.  The samples
+    left out are a different few every epoch, the order being drawn anew.
+    """
+    if drop_partial and n >= batch_size:
+        return n // batch_size
+    return -(-n // batch_size)
 
 
 def has_runner(model: keras.Model) -> bool:
@@ -60,6 +73,7 @@ def batch_feed(
     shuffle,
     fit_kwargs: dict,
     seed: int | None,
+    drop_partial: bool = False,
 ) -> GraphBatches | None:
     """Batches gathered inside the traced step, or None for Keras' feed.
 
@@ -85,6 +99,9 @@ def batch_feed(
         The extra arguments for :meth:`keras.Model.fit`.
     seed : int or None
         Seed of the epochs' sample orders.
+    drop_partial : bool, default=False
+        Train on whole batches only (:func:`steps_per_epoch`); Keras' own
+        feed keeps the partial batch.
 
     Returns
     -------
@@ -99,7 +116,7 @@ def batch_feed(
         or model.jit_compile is True
     ):
         return None
-    return GraphBatches(model, arrays, batch_size, bool(shuffle), seed)
+    return GraphBatches(model, arrays, batch_size, bool(shuffle), seed, drop_partial)
 
 
 @contextmanager
@@ -110,12 +127,13 @@ def feeding(
     shuffle,
     fit_kwargs: dict,
     seed: int | None,
+    drop_partial: bool = False,
 ):
     """Let Keras' ``fit`` train through :func:`batch_feed`'s feed, if any.
 
     Parameters
     ----------
-    model, batch_size, shuffle, fit_kwargs, seed
+    model, batch_size, shuffle, fit_kwargs, seed, drop_partial
         As for :func:`batch_feed`; ``fit_kwargs`` gets ``shuffle=False``
         where the feed shuffles.
     arrays : tuple
@@ -130,7 +148,7 @@ def feeding(
     """
     X, y, sample_weight = arrays
     given = (X, y) if sample_weight is None else arrays
-    feed = batch_feed(model, given, batch_size, shuffle, fit_kwargs, seed)
+    feed = batch_feed(model, given, batch_size, shuffle, fit_kwargs, seed, drop_partial)
     if feed is None:
         yield arrays
         return
@@ -184,6 +202,9 @@ class GraphBatches:
         Draw a new sample order every epoch (else the arrays' order).
     seed : int or None
         Seed of the orders: the same seed, the same sequence of orders.
+    drop_partial : bool, default=False
+        Leave the last, partial batch of each epoch out
+        (:func:`steps_per_epoch`).
 
     Attributes
     ----------
@@ -198,12 +219,13 @@ class GraphBatches:
         batch_size: int,
         shuffle: bool,
         seed: int | None,
+        drop_partial: bool = False,
     ) -> None:
         self._model = model
         self._tensors = tuple(tf.convert_to_tensor(a) for a in arrays)
         self._n = len(arrays[0])
         self._size = int(batch_size)
-        self.num_batches = -(-self._n // self._size)
+        self.num_batches = steps_per_epoch(self._n, self._size, drop_partial)
         self._rng = np.random.default_rng(seed) if shuffle else None
         self._position = 0  # the next step within the epoch
         self._order = None

@@ -11,6 +11,8 @@ import sk_lenet._tf  # noqa: F401  (first: TensorFlow starts quietly)
 import keras
 from keras import layers
 
+from sk_lenet import _batches
+
 __all__ = [
     "AUGMENT_PRESETS",
     "LOSS",
@@ -341,7 +343,9 @@ def install_schedule(estimator, n_samples: int) -> None:
     rate = estimator.learning_rate  # a number here: check_schedule_clash
     if rate is None:  # the optimizer's own, as its float32 variable holds it
         rate = keras.ops.convert_to_numpy(optimizer.learning_rate)
-    steps = estimator.epochs * -(-n_samples // estimator.batch_size)
+    steps = estimator.epochs * _batches.steps_per_epoch(
+        n_samples, estimator.batch_size, estimator._drop_partial_batch
+    )
     optimizer.learning_rate = named_schedule(estimator.lr_schedule, float(rate), steps)
 
 

@@ -108,6 +108,12 @@ class ImageClassifierBase(KerasClassifier):
     {fitted_attributes}
     """
 
+    #: Train on whole batches only, leaving each epoch's partial batch out
+    #: (a different few samples every epoch): for networks whose batch norms
+    #: keep a short memory, where a small last batch would skew the running
+    #: statistics (``_batches.steps_per_epoch``).
+    _drop_partial_batch: bool = False
+
     _parameter_constraints: dict = {
         "optimizer": [Optimizers()],
         "learning_rate": [
@@ -364,7 +370,13 @@ class ImageClassifierBase(KerasClassifier):
         )
         _inference.check_tta(self.tta, self.image_shape_)
         _network.install_schedule(self, len(y))
-        _batches.choose_execution(self.model_, epochs * -(-len(y) // self.batch_size))
+        _batches.choose_execution(
+            self.model_,
+            epochs
+            * _batches.steps_per_epoch(
+                len(y), self.batch_size, self._drop_partial_batch
+            ),
+        )
         saved = self._fit_callbacks
         self._fit_callbacks = [*saved, *held_out]
         try:
@@ -378,6 +390,7 @@ class ImageClassifierBase(KerasClassifier):
                     self.shuffle,
                     kwargs,
                     seed,
+                    self._drop_partial_batch,
                 ) as (X, y, sample_weight),
             ):
                 super()._fit_keras_model(

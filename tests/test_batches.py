@@ -139,3 +139,25 @@ def test_seeded_fits_reshuffle_every_epoch(small_digits):
     assert all(
         np.array_equal(order, np.arange(20)) for order in epoch_orders(7, shuffle=False)
     )
+
+
+def test_steps_per_epoch_with_and_without_the_partial_batch():
+    assert _batches.steps_per_epoch(40000, 1024) == 40  # 39 whole, 64 left
+    assert _batches.steps_per_epoch(40000, 1024, drop_partial=True) == 39
+    assert _batches.steps_per_epoch(2048, 1024, drop_partial=True) == 2
+    assert _batches.steps_per_epoch(100, 1024, drop_partial=True) == 1  # never 0
+
+
+def test_dropping_the_partial_batch_trains_whole_batches_only(small_digits):
+    X, _, y, _ = small_digits
+    clf = fast(FeedForwardClassifier, batch_size=16, epochs=2)
+    clf._drop_partial_batch = True  # as AirbenchClassifier sets it
+    clf.fit(X[:40], y[:40])
+    # 2 whole batches of 16 per epoch (8 images left out, others each epoch)
+    assert int(clf.model_.optimizer.iterations) == 4
+    feed = _batches.batch_feed(
+        clf.model_, (X[:40], y[:40]), 16, True, {}, 0, drop_partial=True
+    )
+    assert feed.num_batches == 2
+    left_out = [set(feed.draw_order()[32:]) for _ in range(3)]
+    assert left_out[0] != left_out[1] != left_out[2]

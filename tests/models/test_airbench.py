@@ -80,6 +80,7 @@ def test_defaults_are_the_airbench94_recipe():
     assert optimizer.weight_decay == pytest.approx(0.009)
     assert clf.batch_size == 1024 and clf.epochs == 10
     assert clf.label_smoothing == 0.2 and clf.tta
+    assert clf._drop_partial_batch  # whole batches only, as airbench94's loader
     assert (clf.augment, clf.lr_schedule) == ("airbench", "triangular")
     assert clf.model_.get_layer("augment_shift").height_factor == 2 / 32
 
