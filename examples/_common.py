@@ -110,10 +110,6 @@ def report(model, X_test, y_test, target_names, *, output_dir: str, stem: str):
     print(f"saved {path}")
 
 
-#: The augmentation presets that mirror images: not for digits.
-COLOUR_AUGMENT = ("colour", "airbench")
-
-
 def run_recipe(name: str, argv=None, *, quick: dict | None = None) -> None:
     """Train recipe ``name`` of :mod:`sk_lenet.recipes` on its dataset and
     report it: the whole of a recipe's example.
@@ -128,6 +124,7 @@ def run_recipe(name: str, argv=None, *, quick: dict | None = None) -> None:
     from sklearn.pipeline import make_pipeline
 
     from sk_lenet import ImageReshaper, PixelScaler
+    from sk_lenet._network import MIRRORING_PRESETS
     from sk_lenet.datasets import dataset_info
     from sk_lenet.recipes import RECIPES, make_recipe
 
@@ -139,7 +136,7 @@ def run_recipe(name: str, argv=None, *, quick: dict | None = None) -> None:
     clf = make_recipe(name, random_state=args.random_state, verbose=2)
     if args.quick:
         clf.set_params(epochs=1, **(quick or {}))
-    if info.image_shape[-1] == 1 and (clf.tta or clf.augment in COLOUR_AUGMENT):
+    if info.image_shape[-1] == 1 and (clf.tta or clf.augment in MIRRORING_PRESETS):
         print("[grey digits] flips switched off", file=sys.stderr)
         clf.set_params(tta=False, augment=None)
     model = make_pipeline(

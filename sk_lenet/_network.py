@@ -17,6 +17,7 @@ __all__ = [
     "AUGMENT_PRESETS",
     "LOSS",
     "LR_SCHEDULES",
+    "MIRRORING_PRESETS",
     "SmoothedSparseCategoricalCrossentropy",
     "TriangularSchedule",
     "augmentation",
@@ -32,6 +33,8 @@ __all__ = [
 LOSS = "sparse_categorical_crossentropy"
 #: ``augment``'s named presets (see :func:`augmentation`).
 AUGMENT_PRESETS = ("digits", "colour", "airbench")
+#: The presets that mirror images: for photographs, not for digits.
+MIRRORING_PRESETS = ("colour", "airbench")
 #: ``lr_schedule``'s names (see :func:`named_schedule`).
 LR_SCHEDULES = ("constant", "cosine", "onecycle", "triangular")
 # "onecycle": the share of the steps spent warming up, and the rate it starts
@@ -136,7 +139,7 @@ def augmentation(augment) -> list:
             layers.RandomTranslation(0.1, 0.1, **fill, name="augment_shift"),
             layers.RandomZoom(0.1, **fill, name="augment_zoom"),
         ]
-    if augment in ("colour", "airbench"):  # mirror, shift whole pixels (pad-crop)
+    if augment in MIRRORING_PRESETS:  # mirror, shift whole pixels (pad-crop)
         shift = 4 / 32 if augment == "colour" else 2 / 32
         return [
             layers.RandomFlip("horizontal", dtype="float32", name="augment_flip"),
