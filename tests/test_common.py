@@ -54,9 +54,17 @@ from tests.conftest import ESTIMATORS, fast
 _ADAM = {"optimizer": "adam", "learning_rate": 0.01}
 # airbench94's recipe is for colour photographs: its flips would reverse the
 # checks' one-row "images" and its flip test-time augmentation refuses them
-# (and narrow blocks keep its checks fast).
+# (and narrow blocks keep its checks fast).  Its identity-initialized
+# convolutions pass those zero-padded rows through nearly unchanged: in the
+# one step an epoch of the class-weight check affords (50 rows, whole batches
+# of 32), 0.24-0.44 of its predictions fall in the weighted class, not 0.87.
 _ON_TABULAR_DATA = {
-    AirbenchClassifier: {"augment": None, "tta": False, "widths": (8, 16, 16)}
+    AirbenchClassifier: {
+        "augment": None,
+        "tta": False,
+        "widths": (8, 16, 16),
+        "identity_init": False,
+    }
 }
 _LEARNS_IN_ONE_EPOCH = {
     AirbenchClassifier: _ADAM,

@@ -102,12 +102,13 @@ def _bn_gelu(bias_scaler: float) -> list:
     ]
 
 
-def _block(width: int, depth: int, bias_scaler: float) -> list:
+def _block(width: int, depth: int, bias_scaler: float, identity_init: bool) -> list:
     """CONV 3x3 => MAXPOOL 2 => BN gelu, then ``depth - 1`` CONV 3x3 BN gelu."""
 
     def conv():
+        init = Dirac() if identity_init else "glorot_uniform"
         return layers.Conv2D(
-            width, 3, padding="same", use_bias=False, kernel_initializer=Dirac()
+            width, 3, padding="same", use_bias=False, kernel_initializer=init
         )
 
     block = [conv(), layers.MaxPooling2D(2), *_bn_gelu(bias_scaler)]
@@ -135,6 +136,9 @@ class AirbenchClassifier(ImageClassifierBase):
     bias_scaler : float, default=64.0
         The batch-norm biases learn this many times faster than the other
         weights (their weight decay is the same); 1 for no difference.
+    identity_init : bool, default=True
+        Start each 3x3 convolution as the identity on its first input
+        channels (airbench94's dirac initialisation); False: Glorot-uniform.
     {shared_parameters}
 
     Attributes
@@ -163,6 +167,7 @@ class AirbenchClassifier(ImageClassifierBase):
         "depth": [Interval(Integral, 1, None, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left"), None],
         "bias_scaler": [Interval(Real, 0, None, closed="neither")],
+        "identity_init": ["boolean"],
     }
 
     def __init__(
@@ -171,6 +176,7 @@ class AirbenchClassifier(ImageClassifierBase):
         depth=2,
         weight_decay=0.009,
         bias_scaler=64.0,
+        identity_init=True,
         *,
         optimizer="nesterov",
         learning_rate=1.5,
@@ -199,6 +205,7 @@ class AirbenchClassifier(ImageClassifierBase):
         self.depth = depth
         self.weight_decay = weight_decay
         self.bias_scaler = bias_scaler
+        self.identity_init = identity_init
 
     def _layers(self):
         whiten = 2 * 2 * 2 * self.image_shape_[-1]  # 2x2 patches, both signs
@@ -208,7 +215,9 @@ class AirbenchClassifier(ImageClassifierBase):
             *[
                 layer
                 for width in self.widths
-                for layer in _block(width, self.depth, self.bias_scaler)
+                for layer in _block(
+                    width, self.depth, self.bias_scaler, self.identity_init
+                )
             ],
             layers.GlobalMaxPooling2D(),
             layers.Rescaling(1 / 9),  # airbench94's logit scale

@@ -100,6 +100,15 @@ def test_convolutions_start_as_the_identity_on_their_inputs():
             assert np.std(kernel[..., n:]) > 0
 
 
+def test_identity_init_false_starts_glorot_uniform():
+    X, y = colour_images(4)
+    model = AirbenchClassifier(widths=(8, 16, 16), identity_init=False)
+    model = model.initialize(X, y).model_
+    convs = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
+    kernel = keras.ops.convert_to_numpy(convs[1].kernel)
+    assert np.count_nonzero(kernel) == kernel.size  # no identity filters
+
+
 def test_batch_norm_biases_learn_bias_scaler_times_faster():
     from sk_lenet.models.airbench import ScaledBias
 
@@ -223,6 +232,7 @@ def test_small_grey_images_train_or_say_why_not(small_digits):
         ("depth", 0),
         ("weight_decay", -0.1),
         ("bias_scaler", 0),
+        ("identity_init", "yes"),
     ],
 )
 def test_rejects_bad_own_parameters(name, value):
