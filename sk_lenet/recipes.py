@@ -65,7 +65,7 @@ RECIPES: dict[str, Recipe] = {
     "mnist-best": Recipe(
         "LeNet5Classifier",
         {
-            "filters": (32, 64),
+            "filters": (16, 64),
             "dense_units": (256, 128),
             "activation": "relu",
             "batch_norm": True,
@@ -73,11 +73,12 @@ RECIPES: dict[str, Recipe] = {
             "augment": "digits",
             **_ADAM_ONECYCLE,
             "learning_rate": 4e-3,
+            "label_smoothing": 0.1,
             "batch_size": 256,
-            "epochs": 8,
+            "epochs": 12,
         },
-        summary="a wider LeNet-5 with batch norm and augmentation: the most "
-        "accurate MNIST model here",
+        summary="a wider LeNet-5 with batch norm, augmentation and label "
+        "smoothing: the most accurate MNIST model here",
     ),
     "mnist-fast": Recipe(
         "LeNet5Classifier",
