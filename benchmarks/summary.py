@@ -13,7 +13,9 @@ Two tables come from here and nowhere else:
 
 And from ``benchmarks/results/beyond.json`` (``bench_beyond.py``): the table of
 ``docs/beyond.rst``, each recipe's median test accuracy and fit time against
-the same recipe in plain Keras (``beyond_rows``, ``beyond_table_rst``).
+the same recipe in plain Keras (``beyond_rows``, ``beyond_table_rst``), and
+the test accuracy after every epoch of the runs that scored it
+(``beyond_curves_rst``).
 
 ``tests/test_readme.py`` checks that the README shows what this module reads.
 Run it to print both tables after adding results::
@@ -296,6 +298,39 @@ def beyond_table_rst(doc: dict, recipes) -> str:
             f"   * - ``{row['recipe']}``: {spec.summary} (``{spec.estimator}``)"
         )
         lines += [f"     - {cell}" for cell in _beyond_cells(row)]
+    return "\n".join(lines)
+
+
+def _curve_line(name: str, side: str, run: dict, accuracy) -> str:
+    curve = run["curve"]
+    accs = ", ".join(f"{100 * c['test_acc']:.1f}" for c in curve)
+    line = f"* ``{name}``, {side}, seed {run['seed']}: {accs}%"
+    if accuracy is not None:
+        hit = next((c for c in curve if c["test_acc"] >= accuracy), None)
+        line += f"; {_pct(accuracy)} " + (
+            "not reached"
+            if hit is None
+            else f"first reached after epoch {hit['epoch']}, at {hit['fit_s']:.0f} s"
+        )
+    return line
+
+
+def beyond_curves_rst(doc: dict, recipes) -> str:
+    """The test accuracy after every epoch of each full-data run that
+    scored its test set per epoch (the recipes with a "time to" target), as
+    a reStructuredText list: observed, never acted on."""
+    lines = []
+    for row in beyond_rows(doc, recipes):
+        e = row["entry"]
+        if e is None:
+            continue
+        accuracy = e["targets"].get("accuracy")
+        for side, key in (("sk_lenet", "sk_lenet_runs"), ("plain Keras", "peer_runs")):
+            for run in e[key]:
+                if run.get("curve"):
+                    lines.append(_curve_line(row["recipe"], side, run, accuracy))
+    if not lines:
+        return "No run has scored its test set after every epoch yet."
     return "\n".join(lines)
 
 

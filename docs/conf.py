@@ -64,11 +64,13 @@ myst_heading_anchors = 2
 
 SUMMARY_MARKER = ".. benchmark-summary-table::"
 BEYOND_MARKER = ".. beyond-table::"
+CURVES_MARKER = ".. beyond-curves::"
 
 
 def _beyond_table(source):
-    """Fill beyond.rst: the recipes' results table that benchmarks/summary.py
-    reads from benchmarks/results/beyond.json."""
+    """Fill beyond.rst: the recipes' results table and per-epoch test
+    accuracies that benchmarks/summary.py reads from
+    benchmarks/results/beyond.json."""
     sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     try:
         import summary
@@ -76,10 +78,14 @@ def _beyond_table(source):
         sys.path.pop(0)
     from sk_lenet.recipes import RECIPES
 
-    if BEYOND_MARKER not in source[0]:
-        raise ValueError(f"docs/beyond.rst lacks the line {BEYOND_MARKER!r}")
-    table = summary.beyond_table_rst(summary.load_beyond(), RECIPES)
+    for marker in (BEYOND_MARKER, CURVES_MARKER):
+        if marker not in source[0]:
+            raise ValueError(f"docs/beyond.rst lacks the line {marker!r}")
+    doc = summary.load_beyond()
+    table = summary.beyond_table_rst(doc, RECIPES)
+    curves = summary.beyond_curves_rst(doc, RECIPES)
     source[0] = source[0].replace(BEYOND_MARKER, table)
+    source[0] = source[0].replace(CURVES_MARKER, curves)
 
 
 def _add_benchmark_results(app, docname, source):

@@ -573,6 +573,31 @@ def test_beyond_verdicts_and_medians(monkeypatch):
     assert bench_beyond.summarise(e)["met"] == {"accuracy": False, "fit_s": True}
 
 
+def test_beyond_curves_list_each_scored_run_and_when_it_reached_the_target(
+    monkeypatch,
+):
+    summary = _summary(monkeypatch)
+    from sk_lenet.recipes import RECIPES
+
+    curve = [
+        {"epoch": 1, "fit_s": 300.0, "test_acc": 0.7171},
+        {"epoch": 2, "fit_s": 600.4, "test_acc": 0.9111},
+    ]
+    entry = {
+        "targets": {"accuracy": 0.9, "fit_s": 1800, "time_to": 0.94},
+        "sk_lenet_runs": [{"seed": 0, "curve": curve}],
+        "peer_runs": [{"seed": 0, "curve": curve[:1]}, {"seed": 1}],
+    }
+    doc = {"results": {"full/cifar10-airbench": entry}}
+    lines = summary.beyond_curves_rst(doc, RECIPES).splitlines()
+    assert lines == [
+        "* ``cifar10-airbench``, sk_lenet, seed 0: 71.7, 91.1%; "
+        "90.00% first reached after epoch 2, at 600 s",
+        "* ``cifar10-airbench``, plain Keras, seed 0: 71.7%; 90.00% not reached",
+    ]
+    assert "No run" in summary.beyond_curves_rst({"results": {}}, RECIPES)
+
+
 def test_beyond_table_lists_every_recipe_with_its_measured_medians(monkeypatch):
     summary = _summary(monkeypatch)
     from sk_lenet.recipes import RECIPES
