@@ -14,13 +14,12 @@ epoch of narrower blocks on a subsample; on the bundled digits, grey and
 
 from _common import run_recipe
 
+#: The ``--quick`` run's narrower network, smaller batch and rate.
+QUICK = {"widths": (16, 32, 32), "batch_size": 128, "learning_rate": 0.1}
+
 
 def main(argv=None):
-    run_recipe(
-        "cifar10-airbench",
-        argv,
-        quick={"widths": (16, 32, 32), "batch_size": 128, "learning_rate": 0.1},
-    )
+    run_recipe("cifar10-airbench", argv, quick=QUICK)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """The fastest way to 99 % on MNIST: recipe ``mnist-fast``.
 
-LeNet-5 with ReLU, trained with Adam and a cosine learning-rate schedule for
-a few epochs fixed beforehand (no early stopping, nothing chosen on the test
-set).  Its parameters live in :data:`sk_lenet.recipes.RECIPES` and are
+LeNet-5 trained for a few epochs under a schedule fixed beforehand (no early
+stopping, nothing chosen on the test set).  Its parameters live in
+:data:`sk_lenet.recipes.RECIPES` and are
 printed when training starts; its measured time to 99 % is on the "Beyond
 the tutorials" page of the docs.
 

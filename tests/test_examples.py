@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 def test_every_tutorial_has_an_example():
     assert set(SCRIPTS) == {
         "airbench_cifar10.py",
+        "cifar10_fast.py",
         "cifar10_lenet.py",
         "dropout_cnn_mnist.py",
         "grid_search.py",
