@@ -547,6 +547,24 @@ def test_beyond_refuses_emulated_bfloat16(monkeypatch, tmp_path):
     assert not (tmp_path / "b.json").exists()
 
 
+def test_every_airbench_recipe_gets_the_airbench_peer_or_a_clear_refusal(
+    monkeypatch,
+):
+    monkeypatch.syspath_prepend(str(BENCH.parent))
+    import bench_beyond
+
+    from sk_lenet.recipes import RECIPES, Recipe
+
+    names = [n for n, r in RECIPES.items() if r.estimator == "AirbenchClassifier"]
+    assert len(names) >= 2
+    assert {bench_beyond.peer_kind(n) for n in names} == {"airbench"}
+    # A recipe the peer cannot train the same way is refused, not compared.
+    odd = Recipe("AirbenchClassifier", {"depth": 3}, dataset="cifar10")
+    monkeypatch.setitem(RECIPES, "odd-airbench", odd)
+    with pytest.raises(SystemExit, match=r"sets \['depth'\]"):
+        bench_beyond.peer_kind("odd-airbench")
+
+
 def test_beyond_verdicts_and_medians(monkeypatch):
     monkeypatch.syspath_prepend(str(BENCH.parent))
     import bench_beyond
