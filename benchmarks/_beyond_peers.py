@@ -9,15 +9,14 @@ same optimizer with the same named step-size schedule, ``model.fit``, and
 ``model.predict`` (averaged with the mirror images' for a ``tta`` recipe).
 
 ``train(params, X_train, y_train, X_test, y_test, *, estimator, seed,
-callbacks)`` returns the fitted model and the wall time of the whole
-training part (scaling, one-hot, build, compile, fit); ``predict`` the
-predicted labels.  ``params`` are the estimator's ``get_params()``.
+callbacks)`` returns the fitted model (the caller times the call: scaling,
+one-hot, build, compile, fit, on the same clock as its per-epoch scorer);
+``predict`` the predicted labels.  ``params`` are the estimator's ``get_params()``.
 """
 
 from __future__ import annotations
 
 import math
-import time
 
 import keras
 import numpy as np
@@ -135,7 +134,7 @@ def train(
     callbacks=(),
     dtype_policy="float32",
 ):
-    """Build, compile and fit the recipe's network; (model, total_s, fit_only_s).
+    """Build, compile and fit the recipe's network; the fitted model.
 
     ``X_train`` are uint8 images ``(n, height, width, channels)``;
     ``dtype_policy`` is Keras' global policy for the hidden layers (the
@@ -143,7 +142,6 @@ def train(
     """
     keras.utils.set_random_seed(seed)
     keras.config.set_dtype_policy(dtype_policy)
-    t0 = time.perf_counter()
     n_classes = int(max(y_train.max(), y_test.max())) + 1
     trainX = X_train.astype("float32") / 255.0
     trainY = keras.utils.to_categorical(y_train, n_classes)
@@ -162,7 +160,6 @@ def train(
         ),
         metrics=["accuracy"],
     )
-    t1 = time.perf_counter()
     model.fit(
         trainX,
         trainY,
@@ -171,8 +168,7 @@ def train(
         callbacks=list(callbacks),
         verbose=0,
     )
-    t2 = time.perf_counter()
-    return model, t2 - t0, t2 - t1
+    return model
 
 
 def probabilities(model, X, tta, batch_size=1024):
